@@ -1,0 +1,411 @@
+//! One function per subcommand. The only place that joins input, engine and report, and that writes
+//! to stdout and stderr.
+
+use std::{
+    io::{self, BufWriter, Write},
+    path::{Path, PathBuf},
+};
+
+use anyhow::{Context, Result};
+use rayon::prelude::*;
+
+use crate::{
+    cli::{Cli, Command, DiagnoseArgs, Format, ListFormat, RulesCommand, Threshold},
+    engine::{self, evaluate::EvalOptions, selftest, Matcher, SourceScan, SourceScanner},
+    facts::{self, Facts},
+    input::{self, logs, Source},
+    report::{self, text::TextOptions, InputProblem, Report, Stats},
+    rules::{sources, Problem, RuleSet, RuleSource, Severity},
+    suggest,
+};
+
+/// Exit status: nothing at or above --fail-on.
+pub const EXIT_CLEAN: u8 = 0;
+/// Exit status: findings that a known rule explains.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit status: bad arguments, rules that do not load, or unreadable input.
+pub const EXIT_TROUBLE: u8 = 2;
+/// Exit status: the run failed and no specific rule explains it.
+pub const EXIT_UNEXPLAINED: u8 = 3;
+
+/// Runs the command; returns the exit status.
+pub fn run(cli: Cli) -> Result<u8> {
+    cli.apply_color();
+    match &cli.command {
+        Command::Diagnose(args) => diagnose(&cli, args),
+        Command::Explain { id } => explain(&cli, id),
+        Command::Rules(RulesCommand::List { area, format }) => rules_list(&cli, area.as_deref(), *format),
+        Command::Rules(RulesCommand::Search { text }) => rules_search(&cli, &text.join(" ")),
+        Command::Rules(RulesCommand::Check { dir }) => rules_check(&cli, dir.as_deref()),
+        Command::Rules(RulesCommand::Patterns) => rules_patterns(&cli),
+        Command::Rules(RulesCommand::Facts) => rules_facts(),
+    }
+}
+
+fn stdout() -> BufWriter<io::StdoutLock<'static>> {
+    BufWriter::new(io::stdout().lock())
+}
+
+fn warn(message: impl std::fmt::Display) {
+    let mut err = io::stderr().lock();
+    // Nothing sensible can be done if stderr is gone.
+    let _ = writeln!(err, "devstack-doctor: {message}");
+}
+
+/// Loads the built-in rules and `--rules` directories. Problems are printed; the rules that loaded
+/// are returned with whether any problem occurred.
+fn load_rules(cli: &Cli) -> (RuleSet, bool) {
+    let (all, mut problems) = gather_sources(cli);
+    let (set, mut load_problems) = RuleSet::load(&all);
+    problems.append(&mut load_problems);
+    for problem in &problems {
+        warn(problem);
+    }
+    (set, !problems.is_empty())
+}
+
+/// The rule files to load: the built-in ones (unless `--no-builtin-rules`) and those of every
+/// `--rules` directory. A user's rule replaces the built-in rule with the same file name (id).
+fn gather_sources(cli: &Cli) -> (Vec<RuleSource>, Vec<Problem>) {
+    let mut user: Vec<RuleSource> = Vec::new();
+    let mut problems: Vec<Problem> = Vec::new();
+    for dir in &cli.rule_dirs {
+        let (found, mut trouble) = sources::from_dir(dir);
+        user.extend(found);
+        problems.append(&mut trouble);
+    }
+    let stems: Vec<String> = user.iter().map(|s| stem(&s.path)).collect();
+    let mut all: Vec<RuleSource> = if cli.no_builtin_rules {
+        Vec::new()
+    } else {
+        sources::embedded().into_iter().filter(|s| !stems.contains(&stem(&s.path))).collect()
+    };
+    all.extend(user);
+    (all, problems)
+}
+
+fn stem(path: &str) -> String {
+    Path::new(path).file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+fn diagnose(cli: &Cli, args: &DiagnoseArgs) -> Result<u8> {
+    let (rules, rule_trouble) = load_rules(cli);
+    let matcher = Matcher::new(&rules).context("compiling the rules")?;
+    let (sources, errors) = if args.paths.is_empty() { live_sources() } else { input::discover(&args.paths) };
+    let options = ScanOptions { threads: args.threads, include_info: args.all };
+    let report = build_report(&matcher, &sources, errors, &Facts::new(), options)?;
+    for problem in report.errors.iter().chain(&report.warnings) {
+        warn(format_args!("{}: {}", problem.path, problem.message));
+    }
+    let mut out = stdout();
+    match args.format {
+        Format::Text => report::text::render(&report, TextOptions { quiet: args.quiet }, &mut out)?,
+        Format::Json => report::json::render(&report, &mut out)?,
+    }
+    out.flush()?;
+
+    if rule_trouble || !report.errors.is_empty() {
+        return Ok(EXIT_TROUBLE);
+    }
+    Ok(exit_status(&report, rules_by_id(&rules), args.fail_on))
+}
+
+/// How to scan.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ScanOptions {
+    /// Files scanned in parallel; 0 for one per core.
+    pub threads: usize,
+    /// Keep info-level findings.
+    pub include_info: bool,
+}
+
+/// Scans `sources`, evaluates the rules with `host_facts`, and returns the report. Problems found
+/// before the scan (`errors`) are carried into it; per-file problems are added.
+pub fn build_report(
+    matcher: &Matcher<'_>,
+    sources: &[Source],
+    mut errors: Vec<InputProblem>,
+    host_facts: &Facts,
+    options: ScanOptions,
+) -> Result<Report> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads)
+        .build()
+        .context("starting the scan threads")?;
+    let results: Vec<(SourceScan, logs::ReadOutcome)> =
+        pool.install(|| sources.par_iter().map(|source| scan_source(matcher, source)).collect());
+
+    let mut warnings = Vec::new();
+    let mut scans = Vec::new();
+    let mut stats = Stats { rules: matcher.rules.rules.len() as u64, ..Stats::default() };
+    for (scan, outcome) in results {
+        if let Some(reason) = &outcome.skipped {
+            errors.push(InputProblem::new(&scan.path, reason.clone()));
+            continue;
+        }
+        if let Some(reason) = &outcome.error {
+            errors.push(InputProblem::new(&scan.path, reason.clone()));
+        }
+        if outcome.invalid_utf8 {
+            warnings.push(InputProblem::new(
+                &scan.path,
+                "contains bytes that are not valid UTF-8; they are shown as \u{fffd}",
+            ));
+        }
+        if outcome.long_lines > 0 {
+            warnings.push(InputProblem::new(
+                &scan.path,
+                format!("{} line(s) longer than {} MiB were cut", outcome.long_lines, logs::MAX_LINE >> 20),
+            ));
+        }
+        stats.files += 1;
+        stats.bytes += outcome.bytes;
+        stats.lines += scan.lines;
+        scans.push(scan);
+    }
+    let evaluation =
+        engine::evaluate(matcher, &scans, host_facts, EvalOptions { include_info: options.include_info });
+    Ok(Report {
+        schema_version: report::SCHEMA_VERSION,
+        tool: report::Tool::default(),
+        run: evaluation.run,
+        findings: evaluation.findings,
+        errors,
+        warnings,
+        stats,
+    })
+}
+
+/// The exit status for a report: see [`EXIT_FINDINGS`] and [`EXIT_UNEXPLAINED`].
+pub fn exit_status(report: &Report, is_fallback: impl Fn(&str) -> bool, fail_on: Threshold) -> u8 {
+    let threshold = match fail_on {
+        Threshold::Info => Severity::Info,
+        Threshold::Warning => Severity::Warning,
+        Threshold::Error => Severity::Error,
+    };
+    let relevant: Vec<_> = report.at_least(threshold).collect();
+    if relevant.is_empty() {
+        EXIT_CLEAN
+    } else if relevant.iter().all(|f| is_fallback(&f.rule_id)) {
+        EXIT_UNEXPLAINED
+    } else {
+        EXIT_FINDINGS
+    }
+}
+
+fn rules_by_id(rules: &RuleSet) -> impl Fn(&str) -> bool + '_ {
+    move |id| rules.get(id).is_some_and(|r| r.fallback)
+}
+
+fn scan_source(matcher: &Matcher<'_>, source: &Source) -> (SourceScan, logs::ReadOutcome) {
+    let mut scanner =
+        SourceScanner::new(matcher, source.file_name(), &source.display, source.explicit, source.role);
+    let outcome = logs::read_chunks(source, &mut |chunk| scanner.chunk(chunk));
+    (scanner.finish(), outcome)
+}
+
+/// Live mode: the logs where DevStack writes them.
+fn live_sources() -> (Vec<Source>, Vec<InputProblem>) {
+    let mut places: Vec<PathBuf> = Vec::new();
+    for checkout in devstack_checkouts() {
+        for file in [".stackenv", "local.conf"] {
+            if let Ok(text) = std::fs::read_to_string(checkout.join(file)) {
+                for (key, value) in simple_assignments(&text) {
+                    match key.as_str() {
+                        "LOGFILE" => places.extend(Path::new(&value).parent().map(Path::to_path_buf)),
+                        "LOGDIR" => places.push(PathBuf::from(value)),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    places.push(PathBuf::from("/opt/stack/logs"));
+    let mut seen = Vec::new();
+    for place in places {
+        if place.is_dir() && !seen.contains(&place) {
+            seen.push(place);
+        }
+    }
+    if seen.is_empty() {
+        return (
+            Vec::new(),
+            vec![InputProblem::new(
+                "/opt/stack/logs",
+                "no DevStack logs found; pass a log file or directory (DevStack keeps a log file only when LOGFILE is set in local.conf)",
+            )],
+        );
+    }
+    let paths: Vec<String> = seen.iter().map(|p| p.display().to_string()).collect();
+    input::discover(&paths)
+}
+
+fn devstack_checkouts() -> Vec<PathBuf> {
+    let mut out = vec![PathBuf::from(".")];
+    if let Some(home) = std::env::var_os("HOME") {
+        out.push(Path::new(&home).join("devstack"));
+    }
+    out.push(PathBuf::from("/opt/stack/devstack"));
+    out.into_iter().filter(|p| p.join("stack.sh").is_file()).collect()
+}
+
+/// `KEY=value` lines of a shell-like file (local.conf's localrc section, .stackenv), unquoted.
+fn simple_assignments(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|line| {
+            let line = line.trim();
+            let (key, value) = line.split_once('=')?;
+            if key.is_empty()
+                || !key.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+            {
+                return None;
+            }
+            Some((key.to_string(), value.trim().trim_matches('"').trim_matches('\'').to_string()))
+        })
+        .collect()
+}
+
+fn explain(cli: &Cli, id: &str) -> Result<u8> {
+    let (rules, trouble) = load_rules(cli);
+    let Some(rule) = rules.get(id) else {
+        let close = suggest::closest(id, rules.ids(), 3);
+        let hint = if close.is_empty() {
+            "; `devstack-doctor rules search TEXT` finds rules by message".to_string()
+        } else {
+            format!("; did you mean {}?", close.join(", "))
+        };
+        warn(format_args!("no rule `{id}`{hint}"));
+        return Ok(EXIT_TROUBLE);
+    };
+    let mut out = stdout();
+    crate::report::explain::render(rule, &mut out)?;
+    out.flush()?;
+    Ok(if trouble { EXIT_TROUBLE } else { EXIT_CLEAN })
+}
+
+fn rules_list(cli: &Cli, area: Option<&str>, format: ListFormat) -> Result<u8> {
+    let (rules, trouble) = load_rules(cli);
+    if let Some(area) = area {
+        if !crate::rules::AREAS.contains(&area) {
+            let close = suggest::closest(area, crate::rules::AREAS.iter().copied(), 3);
+            warn(format_args!(
+                "unknown area `{area}`; areas are: {}",
+                if close.is_empty() { crate::rules::AREAS.join(", ") } else { close.join(", ") }
+            ));
+            return Ok(EXIT_TROUBLE);
+        }
+    }
+    let selected: Vec<_> = rules.rules.iter().filter(|r| area.is_none_or(|a| r.area == a)).collect();
+    let mut out = stdout();
+    crate::report::listing::render(&selected, format == ListFormat::Json, &mut out)?;
+    out.flush()?;
+    Ok(if trouble { EXIT_TROUBLE } else { EXIT_CLEAN })
+}
+
+fn rules_search(cli: &Cli, text: &str) -> Result<u8> {
+    let (rules, trouble) = load_rules(cli);
+    if text.trim().is_empty() {
+        warn("rules search needs some text, for example: devstack-doctor rules search \"Cannot uninstall\"");
+        return Ok(EXIT_TROUBLE);
+    }
+    let hits = crate::engine::search::search(&rules, text);
+    let mut out = stdout();
+    if hits.is_empty() {
+        writeln!(out, "no rule matches {text:?}")?;
+    }
+    let found: Vec<_> = hits.iter().map(|h| h.rule).collect();
+    crate::report::listing::render(&found, false, &mut out)?;
+    out.flush()?;
+    Ok(if trouble {
+        EXIT_TROUBLE
+    } else if hits.is_empty() {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    })
+}
+
+fn rules_check(cli: &Cli, dir: Option<&Path>) -> Result<u8> {
+    let (set, problems) = match dir {
+        None => {
+            let (all, mut problems) = gather_sources(cli);
+            let (set, mut more) = RuleSet::load(&all);
+            problems.append(&mut more);
+            (set, problems)
+        }
+        Some(dir) => check_dir(cli, dir),
+    };
+    let own: Vec<String> = match dir {
+        Some(dir) => sources::from_dir(dir).0.into_iter().map(|s| s.path).collect(),
+        None => set.rules.iter().map(|r| r.path.clone()).collect(),
+    };
+    let matcher = Matcher::new(&set).context("compiling the rules")?;
+    let mut problems = problems;
+    problems.extend(selftest::run_all(&matcher).into_iter().filter(|p| own.contains(&p.path)));
+    problems.sort();
+    let mut out = stdout();
+    for problem in &problems {
+        writeln!(out, "{problem}")?;
+    }
+    let checked = set.rules.iter().filter(|r| own.contains(&r.path)).count();
+    let tests: usize = set.rules.iter().filter(|r| own.contains(&r.path)).map(|r| r.tests.len()).sum();
+    writeln!(
+        out,
+        "{} rules and {} tests checked, {} problem{}",
+        checked,
+        tests,
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    )?;
+    out.flush()?;
+    Ok(if problems.is_empty() { EXIT_CLEAN } else { EXIT_TROUBLE })
+}
+
+/// Loads `dir` for checking, with the built-in rules it does not replace as context for `explains`.
+/// Only problems in `dir` are returned.
+fn check_dir(cli: &Cli, dir: &Path) -> (RuleSet, Vec<Problem>) {
+    let (own, mut problems) = sources::from_dir(dir);
+    let stems: Vec<String> = own.iter().map(|s| stem(&s.path)).collect();
+    let mut all = own.clone();
+    if !cli.no_builtin_rules {
+        all.extend(sources::embedded().into_iter().filter(|s| !stems.contains(&stem(&s.path))));
+    }
+    let (set, more) = RuleSet::load(&all);
+    let own_paths: Vec<&str> = own.iter().map(|s| s.path.as_str()).collect();
+    problems.extend(more.into_iter().filter(|p| own_paths.contains(&p.path.as_str())));
+    (set, problems)
+}
+
+fn rules_patterns(cli: &Cli) -> Result<u8> {
+    let (rules, trouble) = load_rules(cli);
+    let mut out = stdout();
+    for rule in &rules.rules {
+        for sig in &rule.signatures {
+            writeln!(out, "{}", one_line_pattern(sig.regex.as_str()))?;
+        }
+    }
+    out.flush()?;
+    Ok(if trouble { EXIT_TROUBLE } else { EXIT_CLEAN })
+}
+
+/// A pattern on one line for `rg -f`: verbose `(?x)` patterns with comments and line breaks are
+/// reprinted from their parsed form, which has neither.
+fn one_line_pattern(pattern: &str) -> String {
+    if !pattern.contains(['\n', '#']) {
+        return pattern.to_string();
+    }
+    regex_syntax::ParserBuilder::new()
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .map_or_else(|_| pattern.replace('\n', " "), |hir| hir.to_string())
+}
+
+fn rules_facts() -> Result<u8> {
+    let mut out = stdout();
+    for def in facts::CATALOGUE {
+        writeln!(out, "{:<30} {:<5} {}", def.key, format!("{:?}", def.kind).to_lowercase(), def.doc)?;
+    }
+    out.flush()?;
+    Ok(EXIT_CLEAN)
+}

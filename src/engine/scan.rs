@@ -1,0 +1,182 @@
+//! Scanning one source: each line becomes a message (see [`crate::logline`]), the run model follows it
+//! when the source is a stack.sh log, and the regex set finds the signatures it matches. For each
+//! signature the scan keeps the number of hits, the first few lines and the captures of the first hit.
+
+use std::collections::BTreeMap;
+
+use super::compile::Matcher;
+use crate::{
+    input::Role,
+    logline,
+    run::{display_text, NumberedLine, RunSummary, RunTracker},
+};
+
+/// Evidence lines kept per signature per file.
+pub const MAX_EVIDENCE: usize = 3;
+
+/// Hits of one signature in one source.
+#[derive(Debug, Clone, Default)]
+pub struct SigHits {
+    /// Matching lines.
+    pub count: u64,
+    /// The first few of them (with the following line, for `followed_by` signatures).
+    pub evidence: Vec<NumberedLine>,
+    /// Named captures of the first hit.
+    pub captures: BTreeMap<String, String>,
+}
+
+/// The result of scanning one source.
+#[derive(Debug, Clone, Default)]
+pub struct SourceScan {
+    /// The source, as shown.
+    pub path: String,
+    /// Its role for the run model.
+    pub role: Option<Role>,
+    /// Hits by flat signature index.
+    pub hits: BTreeMap<usize, SigHits>,
+    /// Lines read.
+    pub lines: u64,
+    /// The run model's view, for stack logs and summaries.
+    pub run: Option<RunSummary>,
+}
+
+#[derive(Debug)]
+struct Pending {
+    sig: usize,
+    primary: NumberedLine,
+    captures: BTreeMap<String, String>,
+    deadline: u64,
+}
+
+/// Scans one source chunk by chunk.
+#[derive(Debug)]
+pub struct SourceScanner<'m, 'r> {
+    matcher: &'m Matcher<'r>,
+    applicable: Vec<bool>,
+    out: SourceScan,
+    tracker: Option<RunTracker>,
+    pending: Vec<Pending>,
+}
+
+impl<'m, 'r> SourceScanner<'m, 'r> {
+    /// A scanner for a source with this name, path and role.
+    pub fn new(matcher: &'m Matcher<'r>, file_name: &str, path: &str, explicit: bool, role: Role) -> Self {
+        let tracker = match role {
+            Role::StackLog => Some(RunTracker::new(false)),
+            Role::Summary => Some(RunTracker::new(true)),
+            Role::Other => None,
+        };
+        SourceScanner {
+            matcher,
+            applicable: matcher.applicable(file_name, path, explicit),
+            out: SourceScan { path: path.to_string(), role: Some(role), ..SourceScan::default() },
+            tracker,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Scans a buffer of complete lines.
+    pub fn chunk(&mut self, chunk: &[u8]) {
+        for raw in chunk.split_inclusive(|b| *b == b'\n') {
+            self.line(raw);
+        }
+    }
+
+    fn line(&mut self, raw: &[u8]) {
+        self.out.lines += 1;
+        let number = self.out.lines;
+        let message = logline::message(raw);
+        let xtrace = logline::is_xtrace(&message);
+        if let Some(tracker) = &mut self.tracker {
+            tracker.feed(number, &message, xtrace);
+        }
+        if !self.pending.is_empty() {
+            self.follow(number, &message, xtrace);
+        }
+        let set = self.matcher.set();
+        if !set.is_match(&message) {
+            return;
+        }
+        for flat in set.matches(&message).iter() {
+            if !self.applicable[flat] {
+                continue;
+            }
+            let sig = self.matcher.signature(flat);
+            if xtrace && !sig.in_xtrace {
+                continue;
+            }
+            let first = !self.out.hits.contains_key(&flat) && !self.pending.iter().any(|p| p.sig == flat);
+            let captures = if first || sig.followed_by.is_some() {
+                captures_of(&sig.regex, &message)
+            } else {
+                BTreeMap::new()
+            };
+            let numbered = NumberedLine { line: number, text: display_text(&message) };
+            if sig.followed_by.is_some() {
+                // One pending match per signature: a newer primary line restarts the window.
+                self.pending.retain(|p| p.sig != flat);
+                self.pending.push(Pending {
+                    sig: flat,
+                    primary: numbered,
+                    captures,
+                    deadline: number + u64::from(sig.within),
+                });
+            } else {
+                record(self.out.hits.entry(flat).or_default(), vec![numbered], captures);
+            }
+        }
+    }
+
+    fn follow(&mut self, number: u64, message: &[u8], xtrace: bool) {
+        let matcher = self.matcher;
+        let mut done = Vec::new();
+        for (index, pending) in self.pending.iter().enumerate() {
+            if number > pending.deadline {
+                done.push(index);
+                continue;
+            }
+            let sig = matcher.signature(pending.sig);
+            let Some(follow) = &sig.followed_by else { continue };
+            if (xtrace && !sig.in_xtrace) || !follow.is_match(message) {
+                continue;
+            }
+            let mut captures = pending.captures.clone();
+            captures.extend(captures_of(follow, message));
+            let lines =
+                vec![pending.primary.clone(), NumberedLine { line: number, text: display_text(message) }];
+            record(self.out.hits.entry(pending.sig).or_default(), lines, captures);
+            done.push(index);
+        }
+        for index in done.into_iter().rev() {
+            self.pending.remove(index);
+        }
+    }
+
+    /// The result.
+    pub fn finish(mut self) -> SourceScan {
+        self.out.run = self.tracker.map(RunTracker::finish);
+        self.out
+    }
+}
+
+fn record(hits: &mut SigHits, lines: Vec<NumberedLine>, captures: BTreeMap<String, String>) {
+    if hits.count == 0 {
+        hits.captures = captures;
+    }
+    hits.count += 1;
+    if hits.evidence.len() < MAX_EVIDENCE {
+        hits.evidence.extend(lines);
+    }
+}
+
+fn captures_of(regex: &regex::bytes::Regex, message: &[u8]) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    if let Some(caps) = regex.captures(message) {
+        for name in regex.capture_names().flatten() {
+            if let Some(m) = caps.name(name) {
+                out.insert(name.to_string(), display_text(m.as_bytes()));
+            }
+        }
+    }
+    out
+}

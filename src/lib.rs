@@ -1,0 +1,20 @@
+//! devstack-doctor: a knowledge base of DevStack failures and the engine that matches it against the
+//! logs of a `stack.sh` run (and, optionally, the state of the host).
+//!
+//! The pipeline is: [`input`] finds and reads logs, [`logline`] turns raw lines into messages,
+//! [`run`] follows the shape of a stack.sh run, [`engine`] matches rules and ranks findings, and
+//! [`report`] renders them. [`rules`] loads and validates the knowledge base; [`facts`] owns the
+//! catalogue of facts that rules may test. The library API carries no stability promise beyond the
+//! JSON report, which is versioned.
+
+pub mod app;
+pub mod cli;
+pub mod engine;
+pub mod error;
+pub mod facts;
+pub mod input;
+pub mod logline;
+pub mod report;
+pub mod rules;
+pub mod run;
+pub mod suggest;

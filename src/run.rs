@@ -1,0 +1,321 @@
+//! The shape of one stack.sh run, followed line by line: whether it succeeded or failed, the last
+//! `echo_summary` phase it reached, the first `[ERROR]` (from `die`) with its `[Call Trace]`, an async
+//! task that failed, the command that was running when `Error on exit` came, and the lines around the
+//! failure. Works on the log file, console captures and CI output alike because it reads messages
+//! (see [`crate::logline`]), not raw lines.
+
+use std::collections::VecDeque;
+
+use serde::Serialize;
+
+/// How the run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    /// `Error on exit`, `stack.sh failed` or a `die` was seen last.
+    Failed,
+    /// `stack.sh completed in N seconds.` or the final banner was seen last.
+    Succeeded,
+    /// Neither: an excerpt, or a log cut short.
+    #[default]
+    Unknown,
+}
+
+impl RunStatus {
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Failed => "failed",
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Unknown => "unknown",
+        }
+    }
+}
+
+/// A line of a log, by number, with its (capped) message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NumberedLine {
+    /// 1-based line number.
+    pub line: u64,
+    /// The message, lossily decoded and capped.
+    pub text: String,
+}
+
+/// The first fatal error of the run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FirstError {
+    /// The `[ERROR] file:line message` line, or the async `FAILED with rc` line.
+    pub at: NumberedLine,
+    /// Frames of the `[Call Trace]` before it, outermost first.
+    pub call_trace: Vec<String>,
+}
+
+/// What the run model learned from one log.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RunSummary {
+    /// How the run ended.
+    pub status: RunStatus,
+    /// The last phase reached.
+    pub phase: Option<String>,
+    /// The first `die` or async failure.
+    pub first_error: Option<FirstError>,
+    /// The last command xtrace showed before `Error on exit` (trap handlers left out).
+    pub failing_command: Option<NumberedLine>,
+    /// The `Error on exit` or `stack.sh failed` line.
+    pub exit_line: Option<NumberedLine>,
+    /// Lines around the failure, for a report when no rule explains it.
+    pub context: Vec<NumberedLine>,
+    /// Whether anything run-shaped was seen at all (phases, xtrace of stack.sh, markers).
+    pub saw_run: bool,
+}
+
+impl RunSummary {
+    /// Where the run failed: the first error, else the failing command, else the exit line.
+    pub fn failed_at(&self) -> Option<&NumberedLine> {
+        if self.status != RunStatus::Failed {
+            return None;
+        }
+        self.first_error.as_ref().map(|e| &e.at).or(self.failing_command.as_ref()).or(self.exit_line.as_ref())
+    }
+}
+
+/// Lines kept before the failure point.
+const CONTEXT_BEFORE: usize = 8;
+/// Lines kept after the first error.
+const CONTEXT_AFTER: usize = 3;
+/// Longest message kept, in characters.
+pub const MAX_TEXT: usize = 300;
+/// Most call-trace frames kept.
+const MAX_FRAMES: usize = 32;
+
+/// Follows a run line by line.
+#[derive(Debug, Default)]
+pub struct RunTracker {
+    summary_file: bool,
+    out: RunSummary,
+    /// The last lines seen, as raw messages; buffers are reused so that following a run costs no
+    /// allocation per line.
+    recent: VecDeque<(u64, Vec<u8>)>,
+    last_command: Option<(u64, Vec<u8>)>,
+    trace: Option<Vec<String>>,
+    after_left: usize,
+}
+
+impl RunTracker {
+    /// A tracker for a stack.sh log; `summary_file` for a `.summary` file, where every line is a phase.
+    pub fn new(summary_file: bool) -> RunTracker {
+        RunTracker { summary_file, ..RunTracker::default() }
+    }
+
+    /// Feeds one message (see [`crate::logline::message`]).
+    pub fn feed(&mut self, line: u64, message: &[u8], xtrace: bool) {
+        let text = || NumberedLine { line, text: capped_text(message) };
+        if xtrace {
+            self.xtrace(line, message);
+            return;
+        }
+        let trimmed = message.trim_ascii();
+        if self.after_left > 0 {
+            self.after_left -= 1;
+            self.out.context.push(text());
+        }
+        if let Some(trace) = &mut self.trace {
+            if !trimmed.starts_with(b"[ERROR]") {
+                if trace.len() < MAX_FRAMES && !trimmed.is_empty() {
+                    trace.push(text().text);
+                }
+                self.remember(line, message);
+                return;
+            }
+        }
+        if trimmed == b"[Call Trace]" {
+            self.trace = Some(Vec::new());
+            self.out.saw_run = true;
+        } else if trimmed.starts_with(b"[ERROR] ") {
+            let frames = self.trace.take().unwrap_or_default();
+            self.error(text(), frames);
+        } else if is_async_failure(trimmed) {
+            self.error(text(), Vec::new());
+        } else if trimmed == b"Error on exit" || is_stack_failed(trimmed) {
+            self.failed(text());
+        } else if is_success(trimmed) {
+            self.out.status = RunStatus::Succeeded;
+            self.out.saw_run = true;
+        } else if let Some(phase) = self.plain_phase(trimmed) {
+            self.out.phase = Some(phase);
+            self.out.saw_run = true;
+        }
+        self.remember(line, message);
+    }
+
+    /// The summary of what was fed.
+    pub fn finish(self) -> RunSummary {
+        self.out
+    }
+
+    fn xtrace(&mut self, line: u64, message: &[u8]) {
+        if let Some(phase) = echo_summary_arg(message) {
+            self.out.phase = Some(phase);
+            self.out.saw_run = true;
+        }
+        let in_trap =
+            ["exit_trap", "err_trap", "kill_spinner"].iter().any(|t| contains(message, t.as_bytes()));
+        if !in_trap {
+            if contains(message, b"stack.sh:") {
+                self.out.saw_run = true;
+            }
+            let command = self.last_command.get_or_insert_with(|| (0, Vec::new()));
+            command.0 = line;
+            command.1.clear();
+            command.1.extend_from_slice(message);
+            self.remember(line, message);
+        }
+    }
+
+    fn remember(&mut self, line: u64, message: &[u8]) {
+        let mut buf = if self.recent.len() == CONTEXT_BEFORE {
+            self.recent.pop_front().map(|(_, b)| b).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        buf.clear();
+        buf.extend_from_slice(&message[..message.len().min(MAX_TEXT * 4)]);
+        self.recent.push_back((line, buf));
+    }
+
+    fn recent_lines(&self) -> Vec<NumberedLine> {
+        self.recent.iter().map(|(line, text)| NumberedLine { line: *line, text: capped_text(text) }).collect()
+    }
+
+    fn error(&mut self, at: NumberedLine, call_trace: Vec<String>) {
+        self.out.status = RunStatus::Failed;
+        self.out.saw_run = true;
+        if self.out.first_error.is_none() {
+            self.out.context = self.recent_lines();
+            self.out.context.push(at.clone());
+            self.after_left = CONTEXT_AFTER;
+            self.out.first_error = Some(FirstError { at, call_trace });
+        }
+    }
+
+    fn failed(&mut self, at: NumberedLine) {
+        self.out.status = RunStatus::Failed;
+        self.out.saw_run = true;
+        if self.out.exit_line.is_none() {
+            self.out.failing_command = self
+                .last_command
+                .as_ref()
+                .map(|(line, text)| NumberedLine { line: *line, text: capped_text(text) });
+            if self.out.first_error.is_none() {
+                self.out.context = self.recent_lines();
+                self.out.context.push(at.clone());
+            }
+            self.out.exit_line = Some(at);
+        }
+    }
+
+    fn plain_phase(&self, trimmed: &[u8]) -> Option<String> {
+        let text = std::str::from_utf8(trimmed).ok()?;
+        if self.summary_file {
+            let skip = text.is_empty()
+                || text.starts_with("stack.sh log ")
+                || text.starts_with("stack.sh completed in");
+            return (!skip).then(|| text.to_string());
+        }
+        KNOWN_PHASES.contains(&text).then(|| text.to_string())
+    }
+}
+
+/// Phases that `echo_summary` prints in stack.sh and lib/ (used for console captures without xtrace).
+const KNOWN_PHASES: &[&str] = &[
+    "Installing package prerequisites",
+    "Installing OpenStack project source",
+    "Starting RabbitMQ",
+    "Configuring and starting MySQL",
+    "Configuring and starting PostgreSQL",
+    "Starting Keystone",
+    "Configuring Horizon",
+    "Configuring Glance",
+    "Configuring Neutron",
+    "Configuring Swift",
+    "Configuring Cinder",
+    "Configuring placement",
+    "Configuring Nova",
+    "Starting Swift",
+    "Starting Nova API",
+    "Starting OVN services",
+    "Starting Neutron",
+    "Starting Placement",
+    "Creating initial neutron network elements",
+    "Starting Nova",
+    "Starting Cinder",
+    "Starting Glance",
+    "Uploading images",
+    "Starting Horizon",
+    "Configuring lvm.conf global device filter",
+];
+
+fn capped_text(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.trim_end();
+    if text.chars().count() > MAX_TEXT {
+        let mut cut: String = text.chars().take(MAX_TEXT).collect();
+        cut.push('…');
+        cut
+    } else {
+        text.to_string()
+    }
+}
+
+/// Caps a message to [`MAX_TEXT`] characters for display.
+pub fn display_text(message: &[u8]) -> String {
+    capped_text(message)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    memchr::memmem::find(haystack, needle).is_some()
+}
+
+/// The argument of an `echo_summary` xtrace line, without quotes.
+fn echo_summary_arg(message: &[u8]) -> Option<String> {
+    let at = memchr::memmem::find(message, b"echo_summary ")?;
+    let arg = std::str::from_utf8(&message[at + "echo_summary ".len()..]).ok()?.trim();
+    let arg = arg
+        .strip_prefix('\'')
+        .and_then(|a| a.strip_suffix('\''))
+        .or_else(|| arg.strip_prefix('"').and_then(|a| a.strip_suffix('"')))
+        .unwrap_or(arg)
+        .trim();
+    if arg.is_empty() || arg.starts_with("stack.sh log ") || arg.starts_with('$') {
+        return None;
+    }
+    if arg.starts_with("stack.sh completed in") {
+        return None;
+    }
+    Some(arg.to_string())
+}
+
+fn is_async_failure(message: &[u8]) -> bool {
+    message.starts_with(b"[") && contains(message, b" Async ") && contains(message, b"]: FAILED with rc ")
+}
+
+fn is_stack_failed(message: &[u8]) -> bool {
+    message == b"stack.sh failed" || message.starts_with(b"stack.sh failed: full log in ")
+}
+
+fn is_success(message: &[u8]) -> bool {
+    (message.starts_with(b"stack.sh completed in ") && message.ends_with(b" seconds."))
+        || message == b"Services are running under systemd unit files."
+        || message.starts_with(b"This is your host IP address: ")
+}
+
+/// Feeds a whole text through a tracker; for tests and rule self-tests.
+pub fn summarize(text: &str, summary_file: bool) -> RunSummary {
+    let mut tracker = RunTracker::new(summary_file);
+    for (index, raw) in text.lines().enumerate() {
+        let message = crate::logline::message(raw.as_bytes());
+        let xtrace = crate::logline::is_xtrace(&message);
+        tracker.feed(index as u64 + 1, &message, xtrace);
+    }
+    tracker.finish()
+}
