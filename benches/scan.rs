@@ -1,0 +1,2 @@
+//! Placeholder replaced by the scanner benchmark.
+fn main() {}
