@@ -328,7 +328,11 @@ fn rules_search(cli: &Cli, text: &str) -> Result<u8> {
 fn rules_check(cli: &Cli, dir: Option<&Path>) -> Result<u8> {
     let (set, problems) = match dir {
         None => {
-            let (all, mut problems) = gather_sources(cli);
+            // Checking validates everything, the built-in rules included.
+            let (mut all, mut problems) = gather_sources(cli);
+            for source in &mut all {
+                source.trusted = false;
+            }
             let (set, mut more) = RuleSet::load(&all);
             problems.append(&mut more);
             (set, problems)
@@ -388,17 +392,53 @@ fn rules_patterns(cli: &Cli) -> Result<u8> {
     Ok(if trouble { EXIT_TROUBLE } else { EXIT_CLEAN })
 }
 
-/// A pattern on one line for `rg -f`: verbose `(?x)` patterns with comments and line breaks are
-/// reprinted from their parsed form, which has neither.
+/// A pattern on one line for `rg -f`: verbose `(?x)` patterns are reprinted from their syntax tree,
+/// which has neither comments nor line breaks, and group names are dropped because `rg -f` joins all
+/// patterns into one regex, where the same name may not appear twice.
 fn one_line_pattern(pattern: &str) -> String {
-    if !pattern.contains(['\n', '#']) {
-        return pattern.to_string();
+    let printed = if pattern.contains(['\n', '#']) {
+        match regex_syntax::ast::parse::Parser::new().parse(pattern) {
+            Ok(ast) => {
+                let mut out = String::new();
+                let _ = regex_syntax::ast::print::Printer::new().print(&ast, &mut out);
+                out
+            }
+            Err(_) => pattern.replace('\n', " "),
+        }
+    } else {
+        pattern.to_string()
+    };
+    unname_groups(&printed)
+}
+
+/// `(?P<name>` and `(?<name>` become `(?:`.
+fn unname_groups(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut rest = pattern;
+    while let Some(at) = rest.find("(?") {
+        let (before, after) = rest.split_at(at);
+        out.push_str(before);
+        let escaped = before.ends_with('\\') && !before.ends_with("\\\\");
+        let name_start = if after.starts_with("(?P<") {
+            Some(4)
+        } else if after.starts_with("(?<") && !after.starts_with("(?<=") && !after.starts_with("(?<!") {
+            Some(3)
+        } else {
+            None
+        };
+        match (escaped, name_start, after.find('>')) {
+            (false, Some(_), Some(close)) => {
+                out.push_str("(?:");
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push_str("(?");
+                rest = &after[2..];
+            }
+        }
     }
-    regex_syntax::ParserBuilder::new()
-        .utf8(false)
-        .build()
-        .parse(pattern)
-        .map_or_else(|_| pattern.replace('\n', " "), |hir| hir.to_string())
+    out.push_str(rest);
+    out
 }
 
 fn rules_facts() -> Result<u8> {

@@ -1,6 +1,7 @@
 //! Input: finding the logs to scan ([`discover`]) and reading them as streams of complete lines
 //! ([`logs`]). This is the only part of the crate that reads log files; the engine sees bytes only.
 
+pub mod host;
 pub mod logs;
 
 use std::path::{Path, PathBuf};
@@ -76,17 +77,16 @@ fn glob_set(patterns: &[&str]) -> GlobSet {
     builder.build().expect("built-in globs build")
 }
 
-/// The role of a file, from its name.
-pub fn role_of(name: &str, explicit: bool) -> Role {
+/// The role of a file, from its name. Any log that is not a summary, `error.log` or a world dump may be
+/// the trace of a run (people save it as `console.txt`, `job-output.txt`, ...): the run model follows
+/// it, and the run it describes is the one whose log shows how it ended.
+pub fn role_of(name: &str) -> Role {
     if name.contains(".summary") {
         Role::Summary
-    } else if name.starts_with("stack.sh.log")
-        || name.starts_with("devstacklog.txt")
-        || (explicit && !name.starts_with("error.log") && !name.starts_with("worlddump"))
-    {
-        Role::StackLog
-    } else {
+    } else if name.starts_with("error.log") || name.starts_with("worlddump") {
         Role::Other
+    } else {
+        Role::StackLog
     }
 }
 
@@ -116,7 +116,7 @@ pub fn discover(paths: &[String]) -> (Vec<Source>, Vec<InputProblem>) {
                     display: given.clone(),
                     origin: Origin::File(path.to_path_buf()),
                     explicit: true,
-                    role: role_of(name, true),
+                    role: role_of(name),
                 });
             }
             Ok(_) => problems.push(InputProblem::new(given, "not a regular file or directory, skipped")),
@@ -155,7 +155,7 @@ fn walk(
             display: entry.path().display().to_string(),
             origin: Origin::File(entry.path().to_path_buf()),
             explicit: false,
-            role: role_of(&name, false),
+            role: role_of(&name),
         });
     }
     if sources.len() == before {
@@ -185,12 +185,12 @@ mod tests {
 
     #[test]
     fn roles_follow_devstack_names() {
-        assert_eq!(role_of("stack.sh.log.2026-07-17-203012", false), Role::StackLog);
-        assert_eq!(role_of("stack.sh.log.2026-07-17-203012.summary.2026-07-17-203012", false), Role::Summary);
-        assert_eq!(role_of("devstacklog.txt.gz", false), Role::StackLog);
-        assert_eq!(role_of("screen-n-cpu.txt", false), Role::Other);
-        assert_eq!(role_of("console.txt", true), Role::StackLog);
-        assert_eq!(role_of("error.log", true), Role::Other);
+        assert_eq!(role_of("stack.sh.log.2026-07-17-203012"), Role::StackLog);
+        assert_eq!(role_of("stack.sh.log.2026-07-17-203012.summary.2026-07-17-203012"), Role::Summary);
+        assert_eq!(role_of("devstacklog.txt.gz"), Role::StackLog);
+        assert_eq!(role_of("console.txt"), Role::StackLog);
+        assert_eq!(role_of("error.log"), Role::Other);
+        assert_eq!(role_of("worlddump-latest.txt"), Role::Other);
     }
 
     #[test]

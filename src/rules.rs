@@ -6,9 +6,9 @@ mod raw;
 pub mod sources;
 mod validate;
 
-use std::{collections::BTreeMap, fmt};
+use std::{collections::BTreeMap, fmt, sync::OnceLock};
 
-use regex::bytes::Regex;
+use regex::bytes::{Regex, RegexBuilder};
 use serde::Serialize;
 
 use crate::facts::{FactValue, Facts};
@@ -136,13 +136,57 @@ pub struct Signature {
     /// File-name globs; empty means every file.
     pub files: Vec<String>,
     /// The line pattern.
-    pub regex: Regex,
+    pub regex: Pattern,
     /// A pattern that must match one of the next `within` lines.
-    pub followed_by: Option<Regex>,
+    pub followed_by: Option<Pattern>,
     /// Window for `followed_by`.
     pub within: u32,
     /// Whether xtrace lines are examined too.
     pub in_xtrace: bool,
+}
+
+/// Regexes larger than this (compiled) are rejected: they would slow every scan.
+pub const REGEX_SIZE_LIMIT: usize = 2 << 20;
+
+/// A signature regex. Rules from user directories are compiled (and so validated) when they load;
+/// the built-in rules, validated when the crate is tested, are compiled on first use so that a
+/// diagnosis pays only for the signatures whose literals occur in its logs.
+#[derive(Debug)]
+pub struct Pattern {
+    source: String,
+    compiled: OnceLock<Regex>,
+}
+
+impl Pattern {
+    /// Compiles `source` now.
+    pub fn compile(source: &str) -> Result<Pattern, regex::Error> {
+        let compiled = OnceLock::new();
+        let _ = compiled.set(build(source)?);
+        Ok(Pattern { source: source.to_string(), compiled })
+    }
+
+    /// Keeps `source` to compile on first use.
+    pub fn lazy(source: &str) -> Pattern {
+        Pattern { source: source.to_string(), compiled: OnceLock::new() }
+    }
+
+    /// The pattern as written.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// The compiled regex. A lazy pattern that does not compile (only possible for a built-in rule
+    /// that skipped the checks) matches nothing.
+    pub fn regex(&self) -> &Regex {
+        self.compiled.get_or_init(|| {
+            build(&self.source)
+                .unwrap_or_else(|_| build(r"(?-u:\b\B)").expect("a pattern that never matches compiles"))
+        })
+    }
+}
+
+fn build(source: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(source).size_limit(REGEX_SIZE_LIMIT).build()
 }
 
 /// A condition on one fact.

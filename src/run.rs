@@ -4,7 +4,9 @@
 //! failure. Works on the log file, console captures and CI output alike because it reads messages
 //! (see [`crate::logline`]), not raw lines.
 
-use std::collections::VecDeque;
+use std::{collections::VecDeque, sync::LazyLock};
+
+use memchr::memmem::Finder;
 
 use serde::Serialize;
 
@@ -158,10 +160,15 @@ impl RunTracker {
             self.out.phase = Some(phase);
             self.out.saw_run = true;
         }
-        let in_trap =
-            ["exit_trap", "err_trap", "kill_spinner"].iter().any(|t| contains(message, t.as_bytes()));
+        // `+ file:function:line :   command`: the trap handlers show in the function field.
+        static TRAPS: LazyLock<[Finder<'static>; 3]> = LazyLock::new(|| {
+            [Finder::new("exit_trap"), Finder::new("err_trap"), Finder::new("kill_spinner")]
+        });
+        static STACK_SH: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("stack.sh:"));
+        let head = &message[..message.len().min(96)];
+        let in_trap = TRAPS.iter().any(|t| t.find(head).is_some());
         if !in_trap {
-            if contains(message, b"stack.sh:") {
+            if STACK_SH.find(head).is_some() {
                 self.out.saw_run = true;
             }
             let command = self.last_command.get_or_insert_with(|| (0, Vec::new()));
@@ -253,6 +260,8 @@ const KNOWN_PHASES: &[&str] = &[
     "Uploading images",
     "Starting Horizon",
     "Configuring lvm.conf global device filter",
+    "Initializing Tempest",
+    "Installing Tempest Plugins",
 ];
 
 fn capped_text(bytes: &[u8]) -> String {
@@ -272,13 +281,10 @@ pub fn display_text(message: &[u8]) -> String {
     capped_text(message)
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    memchr::memmem::find(haystack, needle).is_some()
-}
-
 /// The argument of an `echo_summary` xtrace line, without quotes.
 fn echo_summary_arg(message: &[u8]) -> Option<String> {
-    let at = memchr::memmem::find(message, b"echo_summary ")?;
+    static ECHO_SUMMARY: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("echo_summary "));
+    let at = ECHO_SUMMARY.find(message)?;
     let arg = std::str::from_utf8(&message[at + "echo_summary ".len()..]).ok()?.trim();
     let arg = arg
         .strip_prefix('\'')
@@ -296,7 +302,9 @@ fn echo_summary_arg(message: &[u8]) -> Option<String> {
 }
 
 fn is_async_failure(message: &[u8]) -> bool {
-    message.starts_with(b"[") && contains(message, b" Async ") && contains(message, b"]: FAILED with rc ")
+    static FAILED: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("]: FAILED with rc "));
+    static ASYNC: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(" Async "));
+    message.starts_with(b"[") && FAILED.find(message).is_some() && ASYNC.find(message).is_some()
 }
 
 fn is_stack_failed(message: &[u8]) -> bool {

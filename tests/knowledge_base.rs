@@ -89,3 +89,19 @@ fn the_reboot_rules_cite_the_policy_commit() {
         );
     }
 }
+
+#[test]
+fn every_signature_has_a_literal_for_the_prefilter() {
+    // A signature without a required literal of at least three bytes is checked on every line of
+    // every file, which is what makes a scanner slow; the knowledge base has none.
+    let rules = builtin_rules();
+    let mut missing = Vec::new();
+    for rule in &rules.rules {
+        for sig in &rule.signatures {
+            if devstack_doctor::engine::literals::required(sig.regex.as_str()).is_none() {
+                missing.push(format!("{}: {}", rule.id, sig.regex.as_str()));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "signatures without a literal:\n{}", missing.join("\n"));
+}

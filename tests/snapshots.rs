@@ -11,7 +11,9 @@ fn render_text(path: &str) -> String {
     let report = diagnose(&builtin_rules(), &[path], false);
     let mut out = Vec::new();
     text::render(&report, text::TextOptions::default(), &mut out).expect("render");
-    String::from_utf8(out).expect("utf8")
+    // The number of rules grows with the knowledge base; it is not what these snapshots pin.
+    let text = String::from_utf8(out).expect("utf8");
+    regex::Regex::new(r"against \d+ rules").expect("regex").replace(&text, "against N rules").into_owned()
 }
 
 #[test]

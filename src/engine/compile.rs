@@ -1,11 +1,15 @@
-//! Compiling a rule set for scanning: every signature regex goes into one `RegexSet` so that a line
-//! is checked against all of them in one pass; the per-signature regexes (already compiled by the
-//! loader) are used only for lines that hit, to extract captures.
+//! Compiling a rule set for scanning. Each signature gets a set of required literals (see
+//! [`super::literals`]); all of them go into two Aho-Corasick automata (case-sensitive and ASCII
+//! case-insensitive) that find candidate lines in a whole buffer at once, so a signature's regex runs
+//! only on lines that contain one of its literals. The few signatures without a usable literal go
+//! into a `RegexSet` that is checked on every line.
 
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Input, MatchKind};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::bytes::{RegexSet, RegexSetBuilder};
 
-use crate::rules::RuleSet;
+use super::literals;
+use crate::rules::{RuleSet, Signature};
 
 /// Where a flat signature index points.
 #[derive(Debug, Clone, Copy)]
@@ -16,6 +20,23 @@ pub struct SigRef {
     pub sig: usize,
 }
 
+/// The literal prefilter: automata over every signature's required literals.
+#[derive(Debug)]
+pub struct Prefilter {
+    /// Case-sensitive literals.
+    pub exact: Option<AhoCorasick>,
+    /// For each pattern of `exact`, the signatures it stands for.
+    pub exact_sigs: Vec<Vec<usize>>,
+    /// ASCII case-insensitive literals.
+    pub folded: Option<AhoCorasick>,
+    /// For each pattern of `folded`, the signatures it stands for.
+    pub folded_sigs: Vec<Vec<usize>>,
+    /// Signatures without a usable literal: checked on every line.
+    pub always: Vec<usize>,
+    /// Their regexes, as one set (indexes into `always`).
+    pub always_set: Option<RegexSet>,
+}
+
 /// A compiled rule set.
 #[derive(Debug)]
 pub struct Matcher<'r> {
@@ -23,41 +44,28 @@ pub struct Matcher<'r> {
     pub rules: &'r RuleSet,
     /// Flat signature index to rule and signature.
     pub sigs: Vec<SigRef>,
-    set: RegexSet,
+    /// Candidate-line search.
+    pub prefilter: Prefilter,
     globs: Vec<Option<GlobSet>>,
 }
 
 impl<'r> Matcher<'r> {
-    /// Compiles `rules`. Their regexes were validated by the loader, so this cannot fail for them;
-    /// a set too large for the regex size limit is reported as an error.
+    /// Compiles `rules`. Their regexes were validated by the loader; only the automata are built here.
     pub fn new(rules: &'r RuleSet) -> Result<Matcher<'r>, regex::Error> {
         let mut sigs = Vec::new();
-        let mut patterns = Vec::new();
         let mut globs = Vec::new();
         for (rule_index, rule) in rules.rules.iter().enumerate() {
             for (sig_index, sig) in rule.signatures.iter().enumerate() {
                 sigs.push(SigRef { rule: rule_index, sig: sig_index });
-                patterns.push(sig.regex.as_str().to_string());
-                globs.push(if sig.files.is_empty() {
-                    None
-                } else {
-                    let mut builder = GlobSetBuilder::new();
-                    for glob in &sig.files {
-                        if let Ok(glob) = Glob::new(glob) {
-                            builder.add(glob);
-                        }
-                    }
-                    builder.build().ok()
-                });
+                globs.push(file_globs(sig));
             }
         }
-        let set = RegexSetBuilder::new(&patterns).size_limit(256 << 20).dfa_size_limit(64 << 20).build()?;
-        Ok(Matcher { rules, sigs, set, globs })
-    }
-
-    /// The regex set over every signature.
-    pub fn set(&self) -> &RegexSet {
-        &self.set
+        let signature = |flat: usize| {
+            let r: SigRef = sigs[flat];
+            &rules.rules[r.rule].signatures[r.sig]
+        };
+        let prefilter = Prefilter::build((0..sigs.len()).map(|flat| (flat, signature(flat))))?;
+        Ok(Matcher { rules, sigs, prefilter, globs })
     }
 
     /// Which signatures apply to a file: all of them for a file named on the command line (an
@@ -70,8 +78,95 @@ impl<'r> Matcher<'r> {
     }
 
     /// The signature behind a flat index.
-    pub fn signature(&self, flat: usize) -> &crate::rules::Signature {
+    pub fn signature(&self, flat: usize) -> &Signature {
         let r = self.sigs[flat];
         &self.rules.rules[r.rule].signatures[r.sig]
+    }
+}
+
+fn file_globs(sig: &Signature) -> Option<GlobSet> {
+    if sig.files.is_empty() {
+        return None;
+    }
+    let mut builder = GlobSetBuilder::new();
+    for glob in &sig.files {
+        if let Ok(glob) = Glob::new(glob) {
+            builder.add(glob);
+        }
+    }
+    builder.build().ok()
+}
+
+impl Prefilter {
+    fn build<'a>(
+        signatures: impl Iterator<Item = (usize, &'a Signature)>,
+    ) -> Result<Prefilter, regex::Error> {
+        let mut exact: Vec<(Vec<u8>, Vec<usize>)> = Vec::new();
+        let mut folded: Vec<(Vec<u8>, Vec<usize>)> = Vec::new();
+        let mut always = Vec::new();
+        let mut always_patterns = Vec::new();
+        for (flat, sig) in signatures {
+            match literals::required(sig.regex.as_str()) {
+                Some(set) => {
+                    for literal in set {
+                        let table = if literal.case_insensitive { &mut folded } else { &mut exact };
+                        match table.iter_mut().find(|(bytes, _)| *bytes == literal.bytes) {
+                            Some((_, flats)) => flats.push(flat),
+                            None => table.push((literal.bytes, vec![flat])),
+                        }
+                    }
+                }
+                None => {
+                    always.push(flat);
+                    always_patterns.push(sig.regex.as_str().to_string());
+                }
+            }
+        }
+        let automaton = |patterns: &[(Vec<u8>, Vec<usize>)], fold: bool| {
+            if patterns.is_empty() {
+                return None;
+            }
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA))
+                .ascii_case_insensitive(fold)
+                .build(patterns.iter().map(|(bytes, _)| bytes))
+                .ok()
+        };
+        let always_set = if always_patterns.is_empty() {
+            None
+        } else {
+            Some(RegexSetBuilder::new(&always_patterns).size_limit(64 << 20).build()?)
+        };
+        Ok(Prefilter {
+            exact: automaton(&exact, false),
+            exact_sigs: exact.into_iter().map(|(_, flats)| flats).collect(),
+            folded: automaton(&folded, true),
+            folded_sigs: folded.into_iter().map(|(_, flats)| flats).collect(),
+            always,
+            always_set,
+        })
+    }
+
+    /// Calls `found(line_start, signature)` for every signature with a literal on a line of
+    /// `haystack` (a buffer of whole lines), in no particular order. The automata skip quickly to the
+    /// next line holding any literal; only on such a line are all overlapping literals collected.
+    pub fn candidates(&self, haystack: &[u8], found: &mut dyn FnMut(usize, usize)) {
+        for (automaton, sigs) in [(&self.exact, &self.exact_sigs), (&self.folded, &self.folded_sigs)] {
+            let Some(automaton) = automaton else { continue };
+            let mut at = 0;
+            while at < haystack.len() {
+                let Some(first) = automaton.find(Input::new(haystack).range(at..)) else { break };
+                let start = memchr::memrchr(b'\n', &haystack[..first.start()]).map_or(0, |i| i + 1);
+                let end = memchr::memchr(b'\n', &haystack[first.start()..])
+                    .map_or(haystack.len(), |i| first.start() + i + 1);
+                for m in automaton.find_overlapping_iter(&haystack[start..end]) {
+                    for flat in &sigs[m.pattern().as_usize()] {
+                        found(start, *flat);
+                    }
+                }
+                at = end;
+            }
+        }
     }
 }

@@ -56,6 +56,9 @@ pub struct SourceScanner<'m, 'r> {
     out: SourceScan,
     tracker: Option<RunTracker>,
     pending: Vec<Pending>,
+    /// Reused buffers: literal hits (offset, signature) and the signatures of one line.
+    candidates: Vec<(usize, usize)>,
+    line_sigs: Vec<usize>,
 }
 
 impl<'m, 'r> SourceScanner<'m, 'r> {
@@ -72,18 +75,54 @@ impl<'m, 'r> SourceScanner<'m, 'r> {
             out: SourceScan { path: path.to_string(), role: Some(role), ..SourceScan::default() },
             tracker,
             pending: Vec::new(),
+            candidates: Vec::new(),
+            line_sigs: Vec::new(),
         }
     }
 
-    /// Scans a buffer of complete lines.
+    /// Scans a buffer of complete lines. The literal prefilter runs over the whole buffer first;
+    /// a line is then looked at only if it holds a literal, holds an escape sequence (colour can
+    /// split a literal, so such a line is searched again after normalising), or something else needs
+    /// every line (the run model, a pending `followed_by`, signatures without literals).
     pub fn chunk(&mut self, chunk: &[u8]) {
-        for raw in chunk.split_inclusive(|b| *b == b'\n') {
-            self.line(raw);
+        let prefilter = &self.matcher.prefilter;
+        let mut candidates = std::mem::take(&mut self.candidates);
+        candidates.clear();
+        let applicable = &self.applicable;
+        prefilter.candidates(chunk, &mut |line_start, flat| {
+            if applicable[flat] {
+                candidates.push((line_start, flat));
+            }
+        });
+        candidates.sort_unstable();
+        let mut escapes = memchr::memchr2_iter(0x1b, 0x01, chunk).peekable();
+        let mut next = 0;
+        let mut start = 0;
+        while start < chunk.len() {
+            let end = memchr::memchr(b'\n', &chunk[start..]).map_or(chunk.len(), |i| start + i + 1);
+            self.out.lines += 1;
+            let mut sigs = std::mem::take(&mut self.line_sigs);
+            sigs.clear();
+            while next < candidates.len() && candidates[next].0 < end {
+                sigs.push(candidates[next].1);
+                next += 1;
+            }
+            let mut escaped = false;
+            while escapes.peek().is_some_and(|at| *at < end) {
+                escaped = true;
+                escapes.next();
+            }
+            let busy = self.tracker.is_some() || !self.pending.is_empty() || prefilter.always_set.is_some();
+            if busy || escaped || !sigs.is_empty() {
+                self.line(&chunk[start..end], &mut sigs, escaped);
+            }
+            self.line_sigs = sigs;
+            start = end;
         }
+        self.candidates = candidates;
     }
 
-    fn line(&mut self, raw: &[u8]) {
-        self.out.lines += 1;
+    fn line(&mut self, raw: &[u8], sigs: &mut Vec<usize>, escaped: bool) {
         let number = self.out.lines;
         let message = logline::message(raw);
         let xtrace = logline::is_xtrace(&message);
@@ -93,23 +132,42 @@ impl<'m, 'r> SourceScanner<'m, 'r> {
         if !self.pending.is_empty() {
             self.follow(number, &message, xtrace);
         }
-        let set = self.matcher.set();
-        if !set.is_match(&message) {
+        let prefilter = &self.matcher.prefilter;
+        if escaped {
+            sigs.clear();
+            let applicable = &self.applicable;
+            prefilter.candidates(&message, &mut |_, flat| {
+                if applicable[flat] {
+                    sigs.push(flat);
+                }
+            });
+        }
+        if let Some(set) = &prefilter.always_set {
+            sigs.extend(
+                set.matches(&message).iter().map(|i| prefilter.always[i]).filter(|f| self.applicable[*f]),
+            );
+        }
+        if sigs.is_empty() {
             return;
         }
-        for flat in set.matches(&message).iter() {
-            if !self.applicable[flat] {
-                continue;
-            }
+        sigs.sort_unstable();
+        sigs.dedup();
+        for &flat in sigs.iter() {
             let sig = self.matcher.signature(flat);
             if xtrace && !sig.in_xtrace {
                 continue;
             }
-            let first = !self.out.hits.contains_key(&flat) && !self.pending.iter().any(|p| p.sig == flat);
-            let captures = if first || sig.followed_by.is_some() {
-                captures_of(&sig.regex, &message)
-            } else {
+            let first = !self.out.hits.contains_key(&flat);
+            let wants_captures = first || sig.followed_by.is_some();
+            let captures = if wants_captures {
+                match sig.regex.regex().captures(&message) {
+                    None => continue,
+                    Some(caps) => named(sig.regex.regex(), &caps),
+                }
+            } else if sig.regex.regex().is_match(&message) {
                 BTreeMap::new()
+            } else {
+                continue;
             };
             let numbered = NumberedLine { line: number, text: display_text(&message) };
             if sig.followed_by.is_some() {
@@ -137,11 +195,11 @@ impl<'m, 'r> SourceScanner<'m, 'r> {
             }
             let sig = matcher.signature(pending.sig);
             let Some(follow) = &sig.followed_by else { continue };
-            if (xtrace && !sig.in_xtrace) || !follow.is_match(message) {
+            if (xtrace && !sig.in_xtrace) || !follow.regex().is_match(message) {
                 continue;
             }
             let mut captures = pending.captures.clone();
-            captures.extend(captures_of(follow, message));
+            captures.extend(captures_of(follow.regex(), message));
             let lines =
                 vec![pending.primary.clone(), NumberedLine { line: number, text: display_text(message) }];
             record(self.out.hits.entry(pending.sig).or_default(), lines, captures);
@@ -170,12 +228,14 @@ fn record(hits: &mut SigHits, lines: Vec<NumberedLine>, captures: BTreeMap<Strin
 }
 
 fn captures_of(regex: &regex::bytes::Regex, message: &[u8]) -> BTreeMap<String, String> {
+    regex.captures(message).map(|caps| named(regex, &caps)).unwrap_or_default()
+}
+
+fn named(regex: &regex::bytes::Regex, caps: &regex::bytes::Captures<'_>) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    if let Some(caps) = regex.captures(message) {
-        for name in regex.capture_names().flatten() {
-            if let Some(m) = caps.name(name) {
-                out.insert(name.to_string(), display_text(m.as_bytes()));
-            }
+    for name in regex.capture_names().flatten() {
+        if let Some(m) = caps.name(name) {
+            out.insert(name.to_string(), display_text(m.as_bytes()));
         }
     }
     out

@@ -28,7 +28,7 @@ pub fn search<'r>(rules: &'r RuleSet, text: &str) -> Vec<SearchHit<'r>> {
         .iter()
         .filter_map(|rule| {
             let mut score = 0;
-            if rule.signatures.iter().any(|s| s.regex.is_match(&message)) {
+            if rule.signatures.iter().any(|s| s.regex.regex().is_match(&message)) {
                 score += 1000;
             }
             let id = rule.id.to_lowercase();

@@ -15,13 +15,19 @@ pub struct RuleSource {
     pub path: String,
     /// File contents.
     pub text: String,
+    /// Built-in: validated when the crate was tested, so regexes are compiled on first use.
+    pub trusted: bool,
 }
 
 /// The built-in rules.
 pub fn embedded() -> Vec<RuleSource> {
     EMBEDDED_RULES
         .iter()
-        .map(|(path, text)| RuleSource { path: path.replace('\\', "/"), text: (*text).to_string() })
+        .map(|(path, text)| RuleSource {
+            path: path.replace('\\', "/"),
+            text: (*text).to_string(),
+            trusted: true,
+        })
         .collect()
 }
 
@@ -49,7 +55,9 @@ pub fn from_dir(dir: &Path) -> (Vec<RuleSource>, Vec<Problem>) {
         }
         match std::fs::read(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => sources.push(RuleSource { path: path.display().to_string(), text }),
+                Ok(text) => {
+                    sources.push(RuleSource { path: path.display().to_string(), text, trusted: false })
+                }
                 Err(err) => problems.push(problem(
                     path.display().to_string(),
                     format!("not valid UTF-8 (byte {})", err.utf8_error().valid_up_to()),

@@ -3,21 +3,18 @@
 
 use std::{collections::BTreeMap, ops::Range, path::Path};
 
-use regex::bytes::RegexBuilder;
 use toml::Spanned;
 
 use super::{
     raw::{RawRule, RawSignature, RawTest, RawWhen},
-    Condition, Fix, MatchMode, Op, Problem, Reference, Rule, RuleSet, RuleSource, RuleTest, Severity,
-    Signature, AREAS,
+    Condition, Fix, MatchMode, Op, Pattern, Problem, Reference, Rule, RuleSet, RuleSource, RuleTest,
+    Severity, Signature, AREAS,
 };
 use crate::{
     facts::{self, FactKind, FactValue, Facts},
     suggest,
 };
 
-/// Regexes larger than this (compiled) are rejected: they would slow every scan.
-const REGEX_SIZE_LIMIT: usize = 2 << 20;
 /// The longest `within` window for `followed_by`.
 const MAX_WITHIN: i64 = 1000;
 
@@ -157,11 +154,12 @@ impl Ctx<'_> {
             self.push(&raw.id.span(), "a rule needs at least one [[signatures]] or [[when]]".to_string());
         }
 
+        // Built-in rules were checked when the crate was tested; their regexes compile on first use.
         let mut known_names: Vec<String> = Vec::new();
-        for sig in &signatures {
-            known_names.extend(sig.regex.capture_names().flatten().map(str::to_string));
+        for sig in signatures.iter().filter(|_| !self.source.trusted) {
+            known_names.extend(sig.regex.regex().capture_names().flatten().map(str::to_string));
             if let Some(follow) = &sig.followed_by {
-                known_names.extend(follow.capture_names().flatten().map(str::to_string));
+                known_names.extend(follow.regex().capture_names().flatten().map(str::to_string));
             }
         }
         let fix = self.fix(&raw.fix, &known_names);
@@ -236,13 +234,16 @@ impl Ctx<'_> {
             .collect()
     }
 
-    fn regex(&mut self, value: &Spanned<String>, what: &str) -> Option<regex::bytes::Regex> {
-        match RegexBuilder::new(value.get_ref()).size_limit(REGEX_SIZE_LIMIT).build() {
-            Ok(re) if re.is_match(b"") => {
+    fn regex(&mut self, value: &Spanned<String>, what: &str) -> Option<Pattern> {
+        if self.source.trusted {
+            return Some(Pattern::lazy(value.get_ref()));
+        }
+        match Pattern::compile(value.get_ref()) {
+            Ok(pattern) if pattern.regex().is_match(b"") => {
                 self.push(&value.span(), format!("{what} matches the empty line"));
                 None
             }
-            Ok(re) => Some(re),
+            Ok(pattern) => Some(pattern),
             Err(err) => {
                 let first = err.to_string();
                 let detail = first.lines().last().unwrap_or_default().trim().trim_start_matches("error: ");
@@ -389,6 +390,9 @@ impl Ctx<'_> {
             self.push(&spanned.span(), "fix needs at least one step".to_string());
         }
         let check = |ctx: &mut Self, text: &Spanned<String>| {
+            if ctx.source.trusted {
+                return;
+            }
             for name in super::placeholders(text.get_ref()) {
                 if !known_names.contains(&name) && facts::lookup(&name).is_none() {
                     ctx.push(
@@ -445,7 +449,7 @@ impl Ctx<'_> {
             }
         }
         let captures = raw.captures.as_ref().map(|c| c.get_ref().clone()).unwrap_or_default();
-        if let Some(c) = &raw.captures {
+        if let Some(c) = raw.captures.as_ref().filter(|_| !self.source.trusted) {
             for name in c.get_ref().keys() {
                 if !known_names.contains(name) {
                     self.push(
@@ -534,7 +538,7 @@ mod tests {
     use super::*;
 
     fn src(path: &str, text: &str) -> RuleSource {
-        RuleSource { path: path.to_string(), text: text.to_string() }
+        RuleSource { path: path.to_string(), text: text.to_string(), trusted: false }
     }
 
     const GOOD: &str = r#"id = "demo-rule"
