@@ -6,6 +6,7 @@
 
 pub mod compile;
 pub mod evaluate;
+pub mod literals;
 pub mod scan;
 pub mod search;
 pub mod selftest;
