@@ -7,13 +7,18 @@ use std::{
 };
 
 use anyhow::{Context, Result};
+use colored::Colorize;
 use rayon::prelude::*;
 
 use crate::{
     cli::{Cli, Command, DiagnoseArgs, Format, ListFormat, RulesCommand, Threshold},
     engine::{self, evaluate::EvalOptions, selftest, Matcher, SourceScan, SourceScanner},
     facts::{self, Facts},
-    input::{self, logs, Source},
+    input::{
+        self,
+        host::{self, HostOptions},
+        logs, Source,
+    },
     report::{self, text::TextOptions, InputProblem, Report, Stats},
     rules::{sources, Problem, RuleSet, RuleSource, Severity},
     suggest,
@@ -39,6 +44,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Rules(RulesCommand::Check { dir }) => rules_check(&cli, dir.as_deref()),
         Command::Rules(RulesCommand::Patterns) => rules_patterns(&cli),
         Command::Rules(RulesCommand::Facts) => rules_facts(),
+        Command::Facts { format, devstack_dir } => host_facts(*format, devstack_dir.as_deref()),
     }
 }
 
@@ -91,9 +97,12 @@ fn stem(path: &str) -> String {
 fn diagnose(cli: &Cli, args: &DiagnoseArgs) -> Result<u8> {
     let (rules, rule_trouble) = load_rules(cli);
     let matcher = Matcher::new(&rules).context("compiling the rules")?;
-    let (sources, errors) = if args.paths.is_empty() { live_sources() } else { input::discover(&args.paths) };
+    let live = args.paths.is_empty();
+    let found =
+        if live { live_discovery(args.devstack_dir.as_deref()) } else { input::discover(&args.paths) };
+    let facts = diagnosis_facts(&found, live || args.host, args.devstack_dir.as_deref());
     let options = ScanOptions { threads: args.threads, include_info: args.all };
-    let report = build_report(&matcher, &sources, errors, &Facts::new(), options)?;
+    let report = build_report(&matcher, &found.sources, found.problems, &facts, options)?;
     for problem in report.errors.iter().chain(&report.warnings) {
         warn(format_args!("{}: {}", problem.path, problem.message));
     }
@@ -204,10 +213,30 @@ fn scan_source(matcher: &Matcher<'_>, source: &Source) -> (SourceScan, logs::Rea
     (scanner.finish(), outcome)
 }
 
+/// The facts a diagnosis uses: a bundle's own (never the diagnosing machine's); else the live
+/// host's in live mode or with `--host`; else none.
+fn diagnosis_facts(found: &input::Discovery, host: bool, devstack_dir: Option<&Path>) -> Facts {
+    if let Some(bundle) = found.bundles.first() {
+        if found.bundles.len() > 1 {
+            warn(format_args!("several bundles given; using the facts of {}", bundle.display));
+        }
+        if host {
+            warn("--host ignored: a bundle's facts describe the host its logs came from");
+        }
+        return bundle.facts.facts.clone();
+    }
+    if host {
+        let options =
+            HostOptions { devstack_dir: devstack_dir.map(Path::to_path_buf), ..HostOptions::default() };
+        return host::collect(&options).facts;
+    }
+    Facts::new()
+}
+
 /// Live mode: the logs where DevStack writes them.
-fn live_sources() -> (Vec<Source>, Vec<InputProblem>) {
+fn live_discovery(devstack_dir: Option<&Path>) -> input::Discovery {
     let mut places: Vec<PathBuf> = Vec::new();
-    for checkout in devstack_checkouts() {
+    for checkout in devstack_checkouts(devstack_dir) {
         for file in [".stackenv", "local.conf"] {
             if let Ok(text) = std::fs::read_to_string(checkout.join(file)) {
                 for (key, value) in simple_assignments(&text) {
@@ -228,19 +257,22 @@ fn live_sources() -> (Vec<Source>, Vec<InputProblem>) {
         }
     }
     if seen.is_empty() {
-        return (
-            Vec::new(),
-            vec![InputProblem::new(
+        return input::Discovery {
+            problems: vec![InputProblem::new(
                 "/opt/stack/logs",
                 "no DevStack logs found; pass a log file or directory (DevStack keeps a log file only when LOGFILE is set in local.conf)",
             )],
-        );
+            ..input::Discovery::default()
+        };
     }
     let paths: Vec<String> = seen.iter().map(|p| p.display().to_string()).collect();
     input::discover(&paths)
 }
 
-fn devstack_checkouts() -> Vec<PathBuf> {
+fn devstack_checkouts(given: Option<&Path>) -> Vec<PathBuf> {
+    if let Some(dir) = given {
+        return vec![dir.to_path_buf()];
+    }
     let mut out = vec![PathBuf::from(".")];
     if let Some(home) = std::env::var_os("HOME") {
         out.push(Path::new(&home).join("devstack"));
@@ -439,6 +471,34 @@ fn unname_groups(pattern: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+fn host_facts(format: ListFormat, devstack_dir: Option<&Path>) -> Result<u8> {
+    let started = std::time::Instant::now();
+    let options = HostOptions { devstack_dir: devstack_dir.map(Path::to_path_buf), ..HostOptions::default() };
+    let collected = host::collect(&options);
+    let took = started.elapsed();
+    let mut out = stdout();
+    match format {
+        ListFormat::Json => {
+            let doc = input::bundle::FactsFile { facts: collected.facts, unknown: collected.unknown };
+            serde_json::to_writer_pretty(&mut out, &doc)?;
+            writeln!(out)?;
+        }
+        ListFormat::Text => {
+            let width = facts::CATALOGUE.iter().map(|d| d.key.len()).max().unwrap_or(0);
+            for def in facts::CATALOGUE {
+                if let Some(value) = collected.facts.get(def.key) {
+                    writeln!(out, "{:<width$}  {}", def.key, value.display())?;
+                } else if let Some(why) = collected.unknown.get(def.key) {
+                    writeln!(out, "{:<width$}  {}", def.key, format!("unknown ({why})").dimmed())?;
+                }
+            }
+            writeln!(out, "{}", format!("collected in {} ms", took.as_millis()).dimmed())?;
+        }
+    }
+    out.flush()?;
+    Ok(EXIT_CLEAN)
 }
 
 fn rules_facts() -> Result<u8> {

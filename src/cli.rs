@@ -91,6 +91,15 @@ pub enum Command {
     /// Browse and check the knowledge base.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Show the facts of this host that rules can test (read-only; needs no root).
+    Facts {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+        /// The DevStack checkout (default: ./, ~/devstack or /opt/stack/devstack).
+        #[arg(long, value_name = "DIR")]
+        devstack_dir: Option<PathBuf>,
+    },
 }
 
 /// Options of `diagnose`.
@@ -119,6 +128,15 @@ pub struct DiagnoseArgs {
     /// Files scanned in parallel (0: one per core).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub threads: usize,
+
+    /// Also use the live host's facts (always on in live mode; never with a bundle, whose own facts
+    /// describe the host its logs came from).
+    #[arg(long)]
+    pub host: bool,
+
+    /// The DevStack checkout (default: ./, ~/devstack or /opt/stack/devstack).
+    #[arg(long, value_name = "DIR")]
+    pub devstack_dir: Option<PathBuf>,
 }
 
 /// `rules` subcommands.

@@ -1,6 +1,7 @@
 //! Input: finding the logs to scan ([`discover`]) and reading them as streams of complete lines
 //! ([`logs`]). This is the only part of the crate that reads log files; the engine sees bytes only.
 
+pub mod bundle;
 pub mod host;
 pub mod logs;
 
@@ -90,15 +91,26 @@ pub fn role_of(name: &str) -> Role {
     }
 }
 
+/// What the command-line paths turned into.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    /// Things to scan.
+    pub sources: Vec<Source>,
+    /// Paths that could not be used (missing, unreadable, a directory without logs, a bad bundle).
+    pub problems: Vec<InputProblem>,
+    /// Saved bundles among the paths; their facts describe the host the logs came from.
+    pub bundles: Vec<bundle::OpenBundle>,
+}
+
 /// Turns command-line paths into sources. Problems (missing paths, unreadable directories, a
-/// directory without logs) are returned beside the sources; the caller goes on with the rest.
-pub fn discover(paths: &[String]) -> (Vec<Source>, Vec<InputProblem>) {
+/// directory without logs, a bundle that cannot be opened) are returned beside the sources; the
+/// caller goes on with the rest.
+pub fn discover(paths: &[String]) -> Discovery {
     let names = glob_set(LOG_NAMES);
-    let mut sources = Vec::new();
-    let mut problems = Vec::new();
+    let mut found = Discovery::default();
     for given in paths {
         if given == "-" {
-            sources.push(Source {
+            found.sources.push(Source {
                 display: "-".into(),
                 origin: Origin::Stdin,
                 explicit: true,
@@ -107,37 +119,57 @@ pub fn discover(paths: &[String]) -> (Vec<Source>, Vec<InputProblem>) {
             continue;
         }
         let path = Path::new(given);
+        if bundle::looks_like_bundle(path) {
+            match bundle::open(path, given) {
+                Ok(opened) => {
+                    let logs = opened.root.join("logs");
+                    let shown = format!("{}/logs", given.trim_end_matches('/'));
+                    walk(&shown, &logs, &names, &mut found.sources, &mut found.problems);
+                    found.bundles.push(opened);
+                }
+                Err(reason) => found.problems.push(InputProblem::new(given, reason)),
+            }
+            continue;
+        }
         match std::fs::metadata(path) {
-            Err(err) => problems.push(InputProblem::new(given, io_reason(&err))),
-            Ok(meta) if meta.is_dir() => walk(given, path, &names, &mut sources, &mut problems),
+            Err(err) => found.problems.push(InputProblem::new(given, io_reason(&err))),
+            Ok(meta) if meta.is_dir() => walk(given, path, &names, &mut found.sources, &mut found.problems),
             Ok(meta) if meta.is_file() => {
                 let name = path.file_name().and_then(|n| n.to_str()).unwrap_or(given);
-                sources.push(Source {
+                found.sources.push(Source {
                     display: given.clone(),
                     origin: Origin::File(path.to_path_buf()),
                     explicit: true,
                     role: role_of(name),
                 });
             }
-            Ok(_) => problems.push(InputProblem::new(given, "not a regular file or directory, skipped")),
+            Ok(_) => {
+                found.problems.push(InputProblem::new(given, "not a regular file or directory, skipped"))
+            }
         }
     }
-    (sources, problems)
+    found
 }
 
+/// Adds the log files under `dir`, shown as `shown` joined with their path below `dir`.
 fn walk(
-    given: &str,
+    shown: &str,
     dir: &Path,
     names: &GlobSet,
     sources: &mut Vec<Source>,
     problems: &mut Vec<InputProblem>,
 ) {
     let before = sources.len();
+    let show = |path: &Path| match path.strip_prefix(dir) {
+        Ok(rel) if rel.as_os_str().is_empty() => shown.to_string(),
+        Ok(rel) => format!("{}/{}", shown.trim_end_matches('/'), rel.display()),
+        Err(_) => path.display().to_string(),
+    };
     for entry in WalkDir::new(dir).follow_links(false).sort_by_file_name() {
         let entry = match entry {
             Ok(entry) => entry,
             Err(err) => {
-                let path = err.path().map_or_else(|| given.to_string(), |p| p.display().to_string());
+                let path = err.path().map_or_else(|| shown.to_string(), show);
                 let reason = err.io_error().map_or_else(|| err.to_string(), io_reason);
                 problems.push(InputProblem::new(&path, reason));
                 continue;
@@ -152,14 +184,14 @@ fn walk(
             continue;
         }
         sources.push(Source {
-            display: entry.path().display().to_string(),
+            display: show(entry.path()),
             origin: Origin::File(entry.path().to_path_buf()),
             explicit: false,
             role: role_of(&name),
         });
     }
     if sources.len() == before {
-        problems.push(InputProblem::new(given, "no log files found in this directory"));
+        problems.push(InputProblem::new(shown, "no log files found in this directory"));
     }
 }
 

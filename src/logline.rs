@@ -141,8 +141,43 @@ fn timestamp_prefix(s: &[u8]) -> Option<usize> {
     Some(i)
 }
 
+/// Seconds since the epoch of a line's leading time stamp (`YYYY-MM-DD hh:mm:ss`, as DevStack and
+/// Zuul write them, in UTC), if it has one.
+pub fn timestamp(raw: &[u8]) -> Option<i64> {
+    timestamp_prefix(raw)?;
+    let digits = |range: std::ops::Range<usize>| -> Option<i64> {
+        std::str::from_utf8(raw.get(range)?).ok()?.parse().ok()
+    };
+    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let (hour, minute, second) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn timestamps_become_epoch_seconds() {
+        assert_eq!(timestamp(b"1970-01-01 00:00:00.000 | x"), Some(0));
+        assert_eq!(timestamp(b"2026-07-17 20:30:12.345 | x"), Some(1_784_320_212));
+        assert_eq!(timestamp(b"2021-09-28 05:44:47.791807 | controller | x"), Some(1_632_807_887));
+        assert_eq!(timestamp(b"2026-13-01 00:00:00.000 | x"), None);
+        assert_eq!(timestamp(b"no stamp"), None);
+    }
+
     use super::*;
 
     fn msg(raw: &str) -> String {

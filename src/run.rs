@@ -69,6 +69,10 @@ pub struct RunSummary {
     pub context: Vec<NumberedLine>,
     /// Whether anything run-shaped was seen at all (phases, xtrace of stack.sh, markers).
     pub saw_run: bool,
+    /// Time stamp of the first stamped line (seconds since the epoch, UTC).
+    pub started: Option<i64>,
+    /// Time stamp of the last stamped line.
+    pub ended: Option<i64>,
 }
 
 impl RunSummary {
@@ -107,6 +111,16 @@ impl RunTracker {
     /// A tracker for a stack.sh log; `summary_file` for a `.summary` file, where every line is a phase.
     pub fn new(summary_file: bool) -> RunTracker {
         RunTracker { summary_file, ..RunTracker::default() }
+    }
+
+    /// Notes the time stamp of a raw line, if it has one (cheap when it does not).
+    pub fn stamp(&mut self, raw: &[u8]) {
+        if raw.first().is_some_and(u8::is_ascii_digit) {
+            if let Some(at) = crate::logline::timestamp(raw) {
+                self.out.started.get_or_insert(at);
+                self.out.ended = Some(at);
+            }
+        }
     }
 
     /// Feeds one message (see [`crate::logline::message`]).
@@ -321,6 +335,7 @@ fn is_success(message: &[u8]) -> bool {
 pub fn summarize(text: &str, summary_file: bool) -> RunSummary {
     let mut tracker = RunTracker::new(summary_file);
     for (index, raw) in text.lines().enumerate() {
+        tracker.stamp(raw.as_bytes());
         let message = crate::logline::message(raw.as_bytes());
         let xtrace = crate::logline::is_xtrace(&message);
         tracker.feed(index as u64 + 1, &message, xtrace);

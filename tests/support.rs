@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use devstack_doctor::{
     app::{build_report, ScanOptions},
     engine::Matcher,
-    facts::Facts,
     input,
     report::Report,
     rules::{sources, RuleSet},
@@ -36,10 +35,17 @@ pub fn diagnose(rules: &RuleSet, paths: &[&str], include_info: bool) -> Report {
     let matcher = Matcher::new(rules).expect("rules compile");
     let root = root();
     let owned: Vec<String> = paths.iter().map(|p| root.join(p).display().to_string()).collect();
-    let (sources, errors) = input::discover(&owned);
-    let mut report =
-        build_report(&matcher, &sources, errors, &Facts::new(), ScanOptions { threads: 1, include_info })
-            .expect("report");
+    let found = input::discover(&owned);
+    // A bundle's facts describe the host its logs came from, as in the CLI.
+    let facts = found.bundles.first().map(|b| b.facts.facts.clone()).unwrap_or_default();
+    let mut report = build_report(
+        &matcher,
+        &found.sources,
+        found.problems,
+        &facts,
+        ScanOptions { threads: 1, include_info },
+    )
+    .expect("report");
     // Show paths relative to the crate root, as a user running from there would see them.
     let prefix = format!("{}/", root.display());
     let strip = |p: &mut String| {

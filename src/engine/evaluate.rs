@@ -91,6 +91,20 @@ pub fn evaluate(
     if let Some(phase) = primary.as_ref().and_then(|(_, r)| r.phase.clone()) {
         facts.entry("run.phase".into()).or_insert(FactValue::Str(phase));
     }
+    if let Some((_, run)) = &primary {
+        for (key, value) in [("time.last_run_start", run.started), ("time.last_run_end", run.ended)] {
+            if let Some(value) = value {
+                facts.entry(key.into()).or_insert(FactValue::Int(value));
+            }
+        }
+    }
+    // A reboot after the run ended: the boot time (host) is later than the run's last line (log).
+    if let (Some(FactValue::Int(boot)), Some(FactValue::Int(end))) =
+        (facts.get("time.boot"), facts.get("time.last_run_end"))
+    {
+        let rebooted = boot > end;
+        facts.entry("host.rebooted_since_run".into()).or_insert(FactValue::Bool(rebooted));
+    }
     let run = run_report(scans, primary.as_ref());
 
     // Flat signature indexes of each rule.

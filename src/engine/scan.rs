@@ -127,6 +127,7 @@ impl<'m, 'r> SourceScanner<'m, 'r> {
         let message = logline::message(raw);
         let xtrace = logline::is_xtrace(&message);
         if let Some(tracker) = &mut self.tracker {
+            tracker.stamp(raw);
             tracker.feed(number, &message, xtrace);
         }
         if !self.pending.is_empty() {
