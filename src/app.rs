@@ -2,7 +2,7 @@
 //! to stdout and stderr.
 
 use std::{
-    io::{self, BufWriter, Write},
+    io::{self, BufWriter, IsTerminal, Write},
     path::{Path, PathBuf},
 };
 
@@ -101,7 +101,9 @@ fn diagnose(cli: &Cli, args: &DiagnoseArgs) -> Result<u8> {
     let found =
         if live { live_discovery(args.devstack_dir.as_deref()) } else { input::discover(&args.paths) };
     let facts = diagnosis_facts(&found, live || args.host, args.devstack_dir.as_deref());
-    let options = ScanOptions { threads: args.threads, include_info: args.all };
+    // A progress bar only for people at a terminal reading text.
+    let progress = args.format == Format::Text && !args.quiet && std::io::stderr().is_terminal();
+    let options = ScanOptions { threads: args.threads, include_info: args.all, progress };
     let report = build_report(&matcher, &found.sources, found.problems, &facts, options)?;
     for problem in report.errors.iter().chain(&report.warnings) {
         warn(format_args!("{}: {}", problem.path, problem.message));
@@ -126,6 +128,33 @@ pub struct ScanOptions {
     pub threads: usize,
     /// Keep info-level findings.
     pub include_info: bool,
+    /// Show a progress bar on stderr if the scan is large.
+    pub progress: bool,
+}
+
+/// Scans larger than this get a progress bar (when one is wanted at all).
+const PROGRESS_BYTES: u64 = 100 << 20;
+
+/// A progress bar for a large scan, or a hidden one.
+fn progress_bar(sources: &[Source], wanted: bool) -> indicatif::ProgressBar {
+    let total: u64 = sources
+        .iter()
+        .map(|s| match &s.origin {
+            input::Origin::File(path) => std::fs::metadata(path).map_or(0, |m| m.len()),
+            input::Origin::Stdin => 0,
+        })
+        .sum();
+    if !wanted || total < PROGRESS_BYTES {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
+    let style = indicatif::ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {bar:30} {bytes}/{total_bytes} {bytes_per_sec} ({msg}) eta {eta}",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.set_message(format!("0/{} files", sources.len()));
+    bar
 }
 
 /// Scans `sources`, evaluates the rules with `host_facts`, and returns the report. Problems found
@@ -141,8 +170,20 @@ pub fn build_report(
         .num_threads(options.threads)
         .build()
         .context("starting the scan threads")?;
-    let results: Vec<(SourceScan, logs::ReadOutcome)> =
-        pool.install(|| sources.par_iter().map(|source| scan_source(matcher, source)).collect());
+    let bar = progress_bar(sources, options.progress);
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<(SourceScan, logs::ReadOutcome)> = pool.install(|| {
+        sources
+            .par_iter()
+            .map(|source| {
+                let result = scan_source(matcher, source, &bar);
+                let files = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                bar.set_message(format!("{files}/{} files", sources.len()));
+                result
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
 
     let mut warnings = Vec::new();
     let mut scans = Vec::new();
@@ -206,10 +247,17 @@ fn rules_by_id(rules: &RuleSet) -> impl Fn(&str) -> bool + '_ {
     move |id| rules.get(id).is_some_and(|r| r.fallback)
 }
 
-fn scan_source(matcher: &Matcher<'_>, source: &Source) -> (SourceScan, logs::ReadOutcome) {
+fn scan_source(
+    matcher: &Matcher<'_>,
+    source: &Source,
+    bar: &indicatif::ProgressBar,
+) -> (SourceScan, logs::ReadOutcome) {
     let mut scanner =
         SourceScanner::new(matcher, source.file_name(), &source.display, source.explicit, source.role);
-    let outcome = logs::read_chunks(source, &mut |chunk| scanner.chunk(chunk));
+    let outcome = logs::read_chunks(source, &mut |chunk| {
+        bar.inc(chunk.len() as u64);
+        scanner.chunk(chunk);
+    });
     (scanner.finish(), outcome)
 }
 

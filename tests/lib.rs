@@ -3,6 +3,7 @@
 //! rule fires on a successful run), the renderers are snapshot-tested, and the CLI's exit codes and
 //! messages are checked end to end.
 
+mod bundles;
 mod cli;
 mod knowledge_base;
 mod samples;

@@ -43,7 +43,7 @@ pub fn diagnose(rules: &RuleSet, paths: &[&str], include_info: bool) -> Report {
         &found.sources,
         found.problems,
         &facts,
-        ScanOptions { threads: 1, include_info },
+        ScanOptions { threads: 1, include_info, progress: false },
     )
     .expect("report");
     // Show paths relative to the crate root, as a user running from there would see them.
