@@ -1,6 +1,7 @@
-//! The rule engine: [`compile`] turns a rule set into a matcher (every signature in one regex set,
-//! plus the file globs that pick which signatures apply to which file), [`scan`] runs it over the
-//! lines of one source and follows the run model, [`evaluate`] turns the hits of all sources plus the
+//! The rule engine: [`compile`] turns a rule set into a matcher (the required literals of every
+//! signature in Aho-Corasick automata, see [`literals`], plus the file globs that pick which
+//! signatures apply to which file), [`scan`] runs it over the
+//! lines of one source and follows the run model, [`mod@evaluate`] turns the hits of all sources plus the
 //! facts into ranked findings, and [`selftest`] runs the tests embedded in rules. The engine does no
 //! I/O: it is handed bytes and returns values.
 

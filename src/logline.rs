@@ -12,7 +12,12 @@ pub fn message(raw: &[u8]) -> Cow<'_, [u8]> {
         line = rest;
     }
     let line: Cow<'_, [u8]> = if line.iter().any(|b| matches!(b, 0x1b | 0x01 | 0x02)) {
-        Cow::Owned(strip_ansi(line))
+        // A progress line can end in `\r` and an "erase line" escape: trim line ends again after.
+        let mut owned = strip_ansi(line);
+        while let [.., b'\n' | b'\r'] = owned.as_slice() {
+            owned.pop();
+        }
+        Cow::Owned(owned)
     } else {
         Cow::Borrowed(line)
     };

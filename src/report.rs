@@ -5,6 +5,7 @@
 pub mod explain;
 pub mod json;
 pub mod listing;
+pub mod markdown;
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -27,6 +28,8 @@ pub struct Report {
     pub schema_version: u32,
     /// Name and version of the tool.
     pub tool: Tool,
+    /// Whether secrets were redacted from every piece of evidence.
+    pub redacted: bool,
     /// How the stack.sh run ended.
     pub run: RunReport,
     /// Findings, root cause first.

@@ -1,5 +1,5 @@
-//! The knowledge base: rule files are parsed into raw types with spans ([`raw`]), validated into the
-//! types below ([`validate`], which reports every problem at once as `path:line:col: message`), and
+//! The knowledge base: rule files are parsed into raw types with spans (`raw`), validated into the
+//! types below (`validate`, which reports every problem at once as `path:line:col: message`), and
 //! collected into a [`RuleSet`]. Built-in rules are embedded at build time ([`sources`]).
 
 mod raw;

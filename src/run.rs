@@ -4,7 +4,10 @@
 //! failure. Works on the log file, console captures and CI output alike because it reads messages
 //! (see [`crate::logline`]), not raw lines.
 
-use std::{collections::VecDeque, sync::LazyLock};
+use std::{
+    collections::VecDeque,
+    sync::{Arc, LazyLock},
+};
 
 use memchr::memmem::Finder;
 
@@ -105,12 +108,26 @@ pub struct RunTracker {
     last_command: Option<(u64, Vec<u8>)>,
     trace: Option<Vec<String>>,
     after_left: usize,
+    /// Applied to every line the summary keeps, before it is capped.
+    redactor: Option<Arc<crate::redact::Redactor>>,
 }
 
 impl RunTracker {
     /// A tracker for a stack.sh log; `summary_file` for a `.summary` file, where every line is a phase.
     pub fn new(summary_file: bool) -> RunTracker {
         RunTracker { summary_file, ..RunTracker::default() }
+    }
+
+    /// Redacts every line the summary keeps.
+    #[must_use]
+    pub fn redacting(mut self, redactor: Arc<crate::redact::Redactor>) -> Self {
+        self.redactor = Some(redactor);
+        self
+    }
+
+    /// A kept line's text: redacted, then capped.
+    fn text_of(&self, bytes: &[u8]) -> String {
+        redacted_text(self.redactor.as_deref(), bytes)
     }
 
     /// Notes the time stamp of a raw line, if it has one (cheap when it does not).
@@ -125,7 +142,10 @@ impl RunTracker {
 
     /// Feeds one message (see [`crate::logline::message`]).
     pub fn feed(&mut self, line: u64, message: &[u8], xtrace: bool) {
-        let text = || NumberedLine { line, text: capped_text(message) };
+        let text = |redactor: Option<&crate::redact::Redactor>| NumberedLine {
+            line,
+            text: redacted_text(redactor, message),
+        };
         if xtrace {
             self.xtrace(line, message);
             return;
@@ -133,12 +153,12 @@ impl RunTracker {
         let trimmed = message.trim_ascii();
         if self.after_left > 0 {
             self.after_left -= 1;
-            self.out.context.push(text());
+            self.out.context.push(text(self.redactor.as_deref()));
         }
         if let Some(trace) = &mut self.trace {
             if !trimmed.starts_with(b"[ERROR]") {
                 if trace.len() < MAX_FRAMES && !trimmed.is_empty() {
-                    trace.push(text().text);
+                    trace.push(redacted_text(self.redactor.as_deref(), message));
                 }
                 self.remember(line, message);
                 return;
@@ -149,11 +169,11 @@ impl RunTracker {
             self.out.saw_run = true;
         } else if trimmed.starts_with(b"[ERROR] ") {
             let frames = self.trace.take().unwrap_or_default();
-            self.error(text(), frames);
+            self.error(text(self.redactor.as_deref()), frames);
         } else if is_async_failure(trimmed) {
-            self.error(text(), Vec::new());
+            self.error(text(self.redactor.as_deref()), Vec::new());
         } else if trimmed == b"Error on exit" || is_stack_failed(trimmed) {
-            self.failed(text());
+            self.failed(text(self.redactor.as_deref()));
         } else if is_success(trimmed) {
             self.out.status = RunStatus::Succeeded;
             self.out.saw_run = true;
@@ -205,7 +225,10 @@ impl RunTracker {
     }
 
     fn recent_lines(&self) -> Vec<NumberedLine> {
-        self.recent.iter().map(|(line, text)| NumberedLine { line: *line, text: capped_text(text) }).collect()
+        self.recent
+            .iter()
+            .map(|(line, text)| NumberedLine { line: *line, text: self.text_of(text) })
+            .collect()
     }
 
     fn error(&mut self, at: NumberedLine, call_trace: Vec<String>) {
@@ -223,10 +246,11 @@ impl RunTracker {
         self.out.status = RunStatus::Failed;
         self.out.saw_run = true;
         if self.out.exit_line.is_none() {
-            self.out.failing_command = self
+            let command = self
                 .last_command
                 .as_ref()
-                .map(|(line, text)| NumberedLine { line: *line, text: capped_text(text) });
+                .map(|(line, text)| NumberedLine { line: *line, text: self.text_of(text) });
+            self.out.failing_command = command;
             if self.out.first_error.is_none() {
                 self.out.context = self.recent_lines();
                 self.out.context.push(at.clone());
@@ -277,6 +301,14 @@ const KNOWN_PHASES: &[&str] = &[
     "Initializing Tempest",
     "Installing Tempest Plugins",
 ];
+
+/// Redacts (when a redactor is given), then caps: a cut can never split a secret.
+fn redacted_text(redactor: Option<&crate::redact::Redactor>, bytes: &[u8]) -> String {
+    match redactor {
+        Some(redactor) => capped_text(&redactor.redact_bytes(bytes)),
+        None => capped_text(bytes),
+    }
+}
 
 fn capped_text(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);

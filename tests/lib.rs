@@ -4,8 +4,12 @@
 //! messages are checked end to end.
 
 mod bundles;
+mod canary;
 mod cli;
 mod knowledge_base;
+mod robustness;
+mod run_model_props;
 mod samples;
 mod snapshots;
 mod support;
+mod ticket;

@@ -8,8 +8,13 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Input, Matc
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::bytes::{RegexSet, RegexSetBuilder};
 
+use std::sync::Arc;
+
 use super::literals;
-use crate::rules::{RuleSet, Signature};
+use crate::{
+    redact::Redactor,
+    rules::{RuleSet, Signature},
+};
 
 /// Where a flat signature index points.
 #[derive(Debug, Clone, Copy)]
@@ -46,6 +51,8 @@ pub struct Matcher<'r> {
     pub sigs: Vec<SigRef>,
     /// Candidate-line search.
     pub prefilter: Prefilter,
+    /// Applied to every piece of evidence as it is captured, before anything else sees it.
+    pub redactor: Arc<Redactor>,
     globs: Vec<Option<GlobSet>>,
 }
 
@@ -65,7 +72,14 @@ impl<'r> Matcher<'r> {
             &rules.rules[r.rule].signatures[r.sig]
         };
         let prefilter = Prefilter::build((0..sigs.len()).map(|flat| (flat, signature(flat))))?;
-        Ok(Matcher { rules, sigs, prefilter, globs })
+        Ok(Matcher { rules, sigs, prefilter, redactor: Arc::new(Redactor::disabled()), globs })
+    }
+
+    /// Redacts evidence with `redactor` (it is off by default).
+    #[must_use]
+    pub fn with_redactor(mut self, redactor: Redactor) -> Self {
+        self.redactor = Arc::new(redactor);
+        self
     }
 
     /// Which signatures apply to a file: all of them for a file named on the command line (an
@@ -97,6 +111,10 @@ fn file_globs(sig: &Signature) -> Option<GlobSet> {
     builder.build().ok()
 }
 
+/// Stands for "a private key block starts or ends on this line" among the candidates: the scanner
+/// tracks such blocks so that no line inside one is ever shown.
+pub const KEY_MARKER: usize = usize::MAX;
+
 impl Prefilter {
     fn build<'a>(
         signatures: impl Iterator<Item = (usize, &'a Signature)>,
@@ -122,6 +140,7 @@ impl Prefilter {
                 }
             }
         }
+        exact.push((b"PRIVATE KEY-----".to_vec(), vec![KEY_MARKER]));
         let automaton = |patterns: &[(Vec<u8>, Vec<usize>)], fold: bool| {
             if patterns.is_empty() {
                 return None;

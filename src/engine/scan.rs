@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::compile::Matcher;
+use super::compile::{Matcher, KEY_MARKER};
 use crate::{
     input::Role,
     logline,
@@ -59,14 +59,17 @@ pub struct SourceScanner<'m, 'r> {
     /// Reused buffers: literal hits (offset, signature) and the signatures of one line.
     candidates: Vec<(usize, usize)>,
     line_sigs: Vec<usize>,
+    /// Inside a `-----BEGIN ... PRIVATE KEY-----` block: lines are never shown.
+    in_key: bool,
 }
 
 impl<'m, 'r> SourceScanner<'m, 'r> {
     /// A scanner for a source with this name, path and role.
     pub fn new(matcher: &'m Matcher<'r>, file_name: &str, path: &str, explicit: bool, role: Role) -> Self {
+        let redactor = std::sync::Arc::clone(&matcher.redactor);
         let tracker = match role {
-            Role::StackLog => Some(RunTracker::new(false)),
-            Role::Summary => Some(RunTracker::new(true)),
+            Role::StackLog => Some(RunTracker::new(false).redacting(redactor)),
+            Role::Summary => Some(RunTracker::new(true).redacting(redactor)),
             Role::Other => None,
         };
         SourceScanner {
@@ -77,6 +80,7 @@ impl<'m, 'r> SourceScanner<'m, 'r> {
             pending: Vec::new(),
             candidates: Vec::new(),
             line_sigs: Vec::new(),
+            in_key: false,
         }
     }
 
@@ -90,7 +94,7 @@ impl<'m, 'r> SourceScanner<'m, 'r> {
         candidates.clear();
         let applicable = &self.applicable;
         prefilter.candidates(chunk, &mut |line_start, flat| {
-            if applicable[flat] {
+            if flat == KEY_MARKER || applicable[flat] {
                 candidates.push((line_start, flat));
             }
         });
@@ -112,7 +116,10 @@ impl<'m, 'r> SourceScanner<'m, 'r> {
                 escaped = true;
                 escapes.next();
             }
-            let busy = self.tracker.is_some() || !self.pending.is_empty() || prefilter.always_set.is_some();
+            let busy = self.tracker.is_some()
+                || !self.pending.is_empty()
+                || prefilter.always_set.is_some()
+                || self.in_key;
             if busy || escaped || !sigs.is_empty() {
                 self.line(&chunk[start..end], &mut sigs, escaped);
             }
@@ -124,7 +131,18 @@ impl<'m, 'r> SourceScanner<'m, 'r> {
 
     fn line(&mut self, raw: &[u8], sigs: &mut Vec<usize>, escaped: bool) {
         let number = self.out.lines;
-        let message = logline::message(raw);
+        let was_in_key = self.in_key;
+        if let Some(at) = sigs.iter().position(|s| *s == KEY_MARKER) {
+            sigs.swap_remove(at);
+            self.in_key = key_block_after(raw, self.in_key);
+        }
+        // The BEGIN and END lines themselves go through the redactor; the lines between are hidden.
+        let hidden = was_in_key && self.in_key && self.matcher.redactor.is_enabled();
+        let message = if hidden {
+            std::borrow::Cow::Borrowed(&b"[REDACTED:private-key]"[..])
+        } else {
+            logline::message(raw)
+        };
         let xtrace = logline::is_xtrace(&message);
         if let Some(tracker) = &mut self.tracker {
             tracker.stamp(raw);
@@ -163,14 +181,14 @@ impl<'m, 'r> SourceScanner<'m, 'r> {
             let captures = if wants_captures {
                 match sig.regex.regex().captures(&message) {
                     None => continue,
-                    Some(caps) => named(sig.regex.regex(), &caps),
+                    Some(caps) => self.redacted(named(sig.regex.regex(), &caps)),
                 }
             } else if sig.regex.regex().is_match(&message) {
                 BTreeMap::new()
             } else {
                 continue;
             };
-            let numbered = NumberedLine { line: number, text: display_text(&message) };
+            let numbered = NumberedLine { line: number, text: self.shown(&message) };
             if sig.followed_by.is_some() {
                 // One pending match per signature: a newer primary line restarts the window.
                 self.pending.retain(|p| p.sig != flat);
@@ -184,6 +202,15 @@ impl<'m, 'r> SourceScanner<'m, 'r> {
                 record(self.out.hits.entry(flat).or_default(), vec![numbered], captures);
             }
         }
+    }
+
+    /// A message as evidence: redacted first, then capped (so a cut can never split a secret).
+    fn shown(&self, message: &[u8]) -> String {
+        display_text(&self.matcher.redactor.redact_bytes(message))
+    }
+
+    fn redacted(&self, captures: BTreeMap<String, String>) -> BTreeMap<String, String> {
+        captures.into_iter().map(|(k, v)| (k, self.matcher.redactor.redact(&v).into_owned())).collect()
     }
 
     fn follow(&mut self, number: u64, message: &[u8], xtrace: bool) {
@@ -215,6 +242,18 @@ impl<'m, 'r> SourceScanner<'m, 'r> {
     pub fn finish(mut self) -> SourceScan {
         self.out.run = self.tracker.map(RunTracker::finish);
         self.out
+    }
+}
+
+/// Whether a private key block is open after a line that holds a `PRIVATE KEY-----` marker.
+fn key_block_after(raw: &[u8], open: bool) -> bool {
+    let begin = memchr::memmem::rfind(raw, b"-----BEGIN");
+    let end = memchr::memmem::rfind(raw, b"-----END");
+    match (begin, end) {
+        (Some(b), Some(e)) => b > e,
+        (Some(_), None) => true,
+        (None, Some(_)) => false,
+        (None, None) => open,
     }
 }
 

@@ -13,8 +13,9 @@ use super::{io_reason, Origin, Source};
 
 /// The longest line scanned; the rest of a longer line is skipped.
 pub const MAX_LINE: usize = 1 << 20;
-/// Bytes read at a time.
-const CHUNK: usize = 2 * MAX_LINE;
+/// Bytes read at a time. Equal to [`MAX_LINE`], so that a line that does not fit in the buffer is
+/// exactly a line that must be cut.
+const CHUNK: usize = MAX_LINE;
 /// How much of the start is checked for NUL bytes.
 const BINARY_PROBE: usize = 8 << 10;
 
