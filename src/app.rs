@@ -19,10 +19,14 @@ use crate::{
         host::{self, HostOptions},
         logs, Source,
     },
+    redact::{secrets_from_config, Redactor},
+    report::markdown::{self, Environment, MarkdownOptions},
     report::{self, text::TextOptions, InputProblem, Report, Stats},
     rules::{sources, Problem, RuleSet, RuleSource, Severity},
     suggest,
 };
+
+mod ticket;
 
 /// Exit status: nothing at or above --fail-on.
 pub const EXIT_CLEAN: u8 = 0;
@@ -45,6 +49,9 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Rules(RulesCommand::Patterns) => rules_patterns(&cli),
         Command::Rules(RulesCommand::Facts) => rules_facts(),
         Command::Facts { format, devstack_dir } => host_facts(*format, devstack_dir.as_deref()),
+        Command::Collect(args) => ticket::collect(&cli, args),
+        Command::Run { report, command } => ticket::run(&cli, report.as_deref(), command),
+        Command::Hook(command) => ticket::hook(command),
     }
 }
 
@@ -96,15 +103,26 @@ fn stem(path: &str) -> String {
 
 fn diagnose(cli: &Cli, args: &DiagnoseArgs) -> Result<u8> {
     let (rules, rule_trouble) = load_rules(cli);
-    let matcher = Matcher::new(&rules).context("compiling the rules")?;
-    let live = args.paths.is_empty();
-    let found =
-        if live { live_discovery(args.devstack_dir.as_deref()) } else { input::discover(&args.paths) };
-    let facts = diagnosis_facts(&found, live || args.host, args.devstack_dir.as_deref());
+    let redactor = if args.no_redact {
+        Redactor::disabled()
+    } else {
+        redactor_for(args.devstack_dir.as_deref(), &args.paths)
+    };
+    let matcher = Matcher::new(&rules).context("compiling the rules")?.with_redactor(redactor);
+    let live = args.paths.is_empty() && !args.no_logs;
+    let found = if args.no_logs {
+        input::Discovery::default()
+    } else if live {
+        live_discovery(args.devstack_dir.as_deref())
+    } else {
+        input::discover(&args.paths)
+    };
+    let facts = diagnosis_facts(&found, live || args.host || args.no_logs, args.devstack_dir.as_deref());
     // A progress bar only for people at a terminal reading text.
     let progress = args.format == Format::Text && !args.quiet && std::io::stderr().is_terminal();
     let options = ScanOptions { threads: args.threads, include_info: args.all, progress };
-    let report = build_report(&matcher, &found.sources, found.problems, &facts, options)?;
+    let mut report = build_report(&matcher, &found.sources, found.problems, &facts, options)?;
+    report.redacted = !args.no_redact;
     for problem in report.errors.iter().chain(&report.warnings) {
         warn(format_args!("{}: {}", problem.path, problem.message));
     }
@@ -112,6 +130,10 @@ fn diagnose(cli: &Cli, args: &DiagnoseArgs) -> Result<u8> {
     match args.format {
         Format::Text => report::text::render(&report, TextOptions { quiet: args.quiet }, &mut out)?,
         Format::Json => report::json::render(&report, &mut out)?,
+        Format::Markdown => {
+            let options = MarkdownOptions { redacted: report.redacted, ..MarkdownOptions::default() };
+            markdown::render(&report, &environment(&facts, rules.rules.len()), options, &mut out)?;
+        }
     }
     out.flush()?;
 
@@ -119,6 +141,88 @@ fn diagnose(cli: &Cli, args: &DiagnoseArgs) -> Result<u8> {
         return Ok(EXIT_TROUBLE);
     }
     Ok(exit_status(&report, rules_by_id(&rules), args.fail_on))
+}
+
+/// Config files that hold DevStack's secrets.
+const SECRET_FILES: &[&str] =
+    &["local.conf", "localrc", ".localrc.auto", ".localrc.password", ".stackenv", "openrc"];
+
+/// A redactor seeded with the secrets of the DevStack checkout (as live mode finds it) and of any
+/// config file among, or directly inside, the given paths (a bundle never holds them, but a
+/// directory a user points at may).
+pub fn redactor_for(devstack_dir: Option<&Path>, paths: &[String]) -> Redactor {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for checkout in devstack_checkouts(devstack_dir) {
+        files.extend(SECRET_FILES.iter().map(|name| checkout.join(name)));
+    }
+    for given in paths {
+        let path = Path::new(given);
+        if path.is_dir() {
+            for dir in [path.to_path_buf(), path.join("devstack")] {
+                files.extend(SECRET_FILES.iter().map(|name| dir.join(name)));
+            }
+        } else if path.file_name().is_some_and(|n| SECRET_FILES.iter().any(|s| n == *s)) {
+            files.push(path.to_path_buf());
+        }
+    }
+    let mut seeds = Vec::new();
+    for file in files {
+        if let Ok(text) = std::fs::read_to_string(&file) {
+            seeds.extend(secrets_from_config(&text));
+        }
+    }
+    Redactor::new(seeds)
+}
+
+/// The environment table of a Markdown report, from what the facts know.
+pub fn environment(facts: &Facts, rule_count: usize) -> Environment {
+    let get = |key: &str| facts.get(key).map(facts::FactValue::display).filter(|v| !v.is_empty());
+    let int = |key: &str| match facts.get(key) {
+        Some(facts::FactValue::Int(n)) => Some(*n),
+        _ => None,
+    };
+    let gib = |mib: i64| format!("{:.1} GiB", mib as f64 / 1024.0);
+    let mut rows: Vec<(String, String)> = Vec::new();
+    if let Some(os) = get("os.pretty_name") {
+        let support = match facts.get("os.supported") {
+            Some(facts::FactValue::Bool(true)) => " (supported by DevStack)",
+            Some(facts::FactValue::Bool(false)) => " (not in DevStack's supported list)",
+            _ => "",
+        };
+        rows.push(("OS".into(), format!("{os}{support}")));
+    }
+    if let Some(kernel) = get("os.kernel") {
+        rows.push((
+            "Kernel".into(),
+            format!("{kernel} {}", get("os.arch").unwrap_or_default()).trim().to_string(),
+        ));
+    }
+    if let Some(branch) = get("devstack.branch").or_else(|| get("devstack.commit")) {
+        let commit =
+            get("devstack.commit").map(|c| format!(" @ {}", &c[..c.len().min(8)])).unwrap_or_default();
+        rows.push(("DevStack".into(), format!("{branch}{commit}")));
+    }
+    if let Some(services) = get("devstack.enabled_services") {
+        rows.push(("Enabled services".into(), services));
+    }
+    if let Some(total) = int("mem.total_mib") {
+        let available =
+            int("mem.available_mib").map(|a| format!(" ({} available)", gib(a))).unwrap_or_default();
+        rows.push(("Memory".into(), format!("{}{available}", gib(total))));
+    }
+    for (label, prefix) in [("Disk /", "disk.root"), ("Disk DEST", "disk.dest")] {
+        if let Some(free) = int(&format!("{prefix}.free_mib")) {
+            let used =
+                int(&format!("{prefix}.used_pct")).map(|p| format!(" ({p}% used)")).unwrap_or_default();
+            rows.push((label.into(), format!("{} free{used}", gib(free))));
+        }
+    }
+    if let Some(python) = get("python.version") {
+        let pip = get("python.pip_version").map(|p| format!(", pip {p}")).unwrap_or_default();
+        rows.push(("Python".into(), format!("{python}{pip}")));
+    }
+    rows.push(("devstack-doctor".into(), format!("{}, {rule_count} rules", env!("CARGO_PKG_VERSION"))));
+    Environment { rows }
 }
 
 /// How to scan.
@@ -218,6 +322,7 @@ pub fn build_report(
     Ok(Report {
         schema_version: report::SCHEMA_VERSION,
         tool: report::Tool::default(),
+        redacted: matcher.redactor.is_enabled(),
         run: evaluation.run,
         findings: evaluation.findings,
         errors,
@@ -281,8 +386,9 @@ fn diagnosis_facts(found: &input::Discovery, host: bool, devstack_dir: Option<&P
     Facts::new()
 }
 
-/// Live mode: the logs where DevStack writes them.
-fn live_discovery(devstack_dir: Option<&Path>) -> input::Discovery {
+/// Where DevStack writes its logs: LOGFILE's directory and LOGDIR from `.stackenv` and `local.conf` of
+/// the checkout, then `/opt/stack/logs`; only those that exist.
+fn log_places(devstack_dir: Option<&Path>) -> Vec<PathBuf> {
     let mut places: Vec<PathBuf> = Vec::new();
     for checkout in devstack_checkouts(devstack_dir) {
         for file in [".stackenv", "local.conf"] {
@@ -304,7 +410,13 @@ fn live_discovery(devstack_dir: Option<&Path>) -> input::Discovery {
             seen.push(place);
         }
     }
-    if seen.is_empty() {
+    seen
+}
+
+/// Live mode: the logs where DevStack writes them.
+fn live_discovery(devstack_dir: Option<&Path>) -> input::Discovery {
+    let places = log_places(devstack_dir);
+    if places.is_empty() {
         return input::Discovery {
             problems: vec![InputProblem::new(
                 "/opt/stack/logs",
@@ -313,7 +425,7 @@ fn live_discovery(devstack_dir: Option<&Path>) -> input::Discovery {
             ..input::Discovery::default()
         };
     }
-    let paths: Vec<String> = seen.iter().map(|p| p.display().to_string()).collect();
+    let paths: Vec<String> = places.iter().map(|p| p.display().to_string()).collect();
     input::discover(&paths)
 }
 

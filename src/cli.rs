@@ -47,6 +47,8 @@ pub enum Format {
     Text,
     /// One JSON document (schema_version 1), for scripts.
     Json,
+    /// A report to paste into a ticket, bug or review.
+    Markdown,
 }
 
 /// Output formats of listings.
@@ -91,6 +93,26 @@ pub enum Command {
     /// Browse and check the knowledge base.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Write a redacted, size-capped bundle of logs and host facts for a support ticket.
+    ///
+    /// The bundle holds bundle.toml, facts.json, report.md, report.json and logs/ (the last run's
+    /// stack.sh log and summary, error.log, the latest world dump and the journal of failed
+    /// devstack@ units). `devstack-doctor diagnose FILE.tar.gz` reads it back on any machine.
+    Collect(CollectArgs),
+    /// Run stack.sh with its output untouched; if it fails, print the diagnosis and write a report.
+    ///
+    /// The exit status is stack.sh's own. Ctrl-C goes to stack.sh.
+    Run {
+        /// Where to write the Markdown report (default: devstack-doctor-report.md beside the log).
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+        /// The command, e.g. `-- ./stack.sh`.
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "COMMAND")]
+        command: Vec<std::ffi::OsString>,
+    },
+    /// Install or remove the post-install check in DevStack's local.sh.
+    #[command(subcommand)]
+    Hook(HookCommand),
     /// Show the facts of this host that rules can test (read-only; needs no root).
     Facts {
         /// Output format.
@@ -137,6 +159,58 @@ pub struct DiagnoseArgs {
     /// The DevStack checkout (default: ./, ~/devstack or /opt/stack/devstack).
     #[arg(long, value_name = "DIR")]
     pub devstack_dir: Option<PathBuf>,
+
+    /// Do not redact secrets (for local use only: the output may then hold passwords and tokens).
+    #[arg(long)]
+    pub no_redact: bool,
+
+    /// Read no logs at all: only the host's facts (the state rules), as the post-install hook does.
+    #[arg(long, conflicts_with = "paths")]
+    pub no_logs: bool,
+}
+
+/// Options of `collect`.
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// The bundle to write (a .tar.gz, created with mode 0600).
+    #[arg(short, long, value_name = "FILE.tar.gz", required_unless_present = "dry_run")]
+    pub output: Option<PathBuf>,
+
+    /// List what would go in, with sizes and redaction counts, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Keep at most the last N MiB of each log.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub max_file_mib: u64,
+
+    /// Keep the logs of the bundle under N MiB in all.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub max_total_mib: u64,
+
+    /// The DevStack checkout (default: ./, ~/devstack or /opt/stack/devstack).
+    #[arg(long, value_name = "DIR")]
+    pub devstack_dir: Option<PathBuf>,
+
+    /// The log directory (default: LOGFILE/LOGDIR from local.conf or .stackenv, else /opt/stack/logs).
+    #[arg(long, value_name = "DIR")]
+    pub logdir: Option<PathBuf>,
+}
+
+/// `hook` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Add a check to DevStack's local.sh, which stack.sh runs after a successful run: it prints
+    /// warnings about the host (a failed unit, low disk, no KVM) and never fails the run.
+    Install {
+        /// The DevStack checkout (default: ./, ~/devstack or /opt/stack/devstack).
+        dir: Option<PathBuf>,
+    },
+    /// Remove exactly the block `hook install` added.
+    Uninstall {
+        /// The DevStack checkout (default: ./, ~/devstack or /opt/stack/devstack).
+        dir: Option<PathBuf>,
+    },
 }
 
 /// `rules` subcommands.

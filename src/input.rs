@@ -120,15 +120,7 @@ pub fn discover(paths: &[String]) -> Discovery {
         }
         let path = Path::new(given);
         if bundle::looks_like_bundle(path) {
-            match bundle::open(path, given) {
-                Ok(opened) => {
-                    let logs = opened.root.join("logs");
-                    let shown = format!("{}/logs", given.trim_end_matches('/'));
-                    walk(&shown, &logs, &names, &mut found.sources, &mut found.problems);
-                    found.bundles.push(opened);
-                }
-                Err(reason) => found.problems.push(InputProblem::new(given, reason)),
-            }
+            add_bundle(path, given, &names, &mut found);
             continue;
         }
         match std::fs::metadata(path) {
@@ -148,6 +140,27 @@ pub fn discover(paths: &[String]) -> Discovery {
             }
         }
     }
+    found
+}
+
+/// Opens a bundle shown as `display` and adds its logs, or records why it cannot be read.
+fn add_bundle(path: &Path, display: &str, names: &GlobSet, found: &mut Discovery) {
+    match bundle::open(path, display) {
+        Ok(opened) => {
+            let logs = opened.root.join("logs");
+            let shown = format!("{}/logs", display.trim_end_matches('/'));
+            walk(&shown, &logs, names, &mut found.sources, &mut found.problems);
+            found.bundles.push(opened);
+        }
+        Err(reason) => found.problems.push(InputProblem::new(display, reason)),
+    }
+}
+
+/// A bundle at `path`, shown under another name (`collect` diagnoses the bundle it is building in a
+/// temporary directory under the name of the file it will write).
+pub fn discover_bundle(path: &Path, display: &str) -> Discovery {
+    let mut found = Discovery::default();
+    add_bundle(path, display, &glob_set(LOG_NAMES), &mut found);
     found
 }
 

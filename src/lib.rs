@@ -9,12 +9,16 @@
 
 pub mod app;
 pub mod cli;
+pub mod collect;
 pub mod engine;
 pub mod error;
 pub mod facts;
+pub mod hook;
 pub mod input;
 pub mod logline;
+pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod run;
 pub mod suggest;
+pub mod wrapper;

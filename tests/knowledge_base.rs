@@ -105,3 +105,26 @@ fn every_signature_has_a_literal_for_the_prefilter() {
     }
     assert!(missing.is_empty(), "signatures without a literal:\n{}", missing.join("\n"));
 }
+
+#[test]
+#[ignore = "a report for rule authors: the shortest prefilter literals"]
+fn print_short_literals() {
+    let rules = builtin_rules();
+    let mut rows = Vec::new();
+    for rule in &rules.rules {
+        for sig in &rule.signatures {
+            if let Some(set) = devstack_doctor::engine::literals::required(sig.regex.as_str()) {
+                let shortest = set
+                    .iter()
+                    .map(|l| String::from_utf8_lossy(&l.bytes).into_owned())
+                    .min_by_key(|l| l.len())
+                    .unwrap_or_default();
+                rows.push((shortest.len(), rule.id.clone(), shortest));
+            }
+        }
+    }
+    rows.sort();
+    for (len, id, lit) in rows.iter().take(40) {
+        println!("{len:3} {id:45} {lit:?}");
+    }
+}

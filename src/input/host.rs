@@ -243,6 +243,22 @@ pub(crate) fn first_line(text: &str) -> &str {
     text.lines().map(str::trim).find(|line| !line.is_empty()).unwrap_or("")
 }
 
+/// The journal of one unit (its last `lines` lines, `journalctl -o short-precise`), for a support
+/// bundle. Read-only, with the same timeout as every other command.
+pub fn journal(unit: &str, lines: usize, timeout: Duration) -> Result<String, String> {
+    let count = lines.to_string();
+    let out = command::run(
+        "journalctl",
+        &["-u", unit, "--no-pager", "-o", "short-precise", "-n", &count],
+        timeout,
+    )?;
+    if out.success {
+        Ok(out.stdout)
+    } else {
+        Err(format!("journalctl -u {unit} failed: {}", out.stderr.trim()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
