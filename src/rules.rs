@@ -215,6 +215,10 @@ pub enum Op {
     Matches(regex::Regex),
     /// A list containing this item.
     Contains(String),
+    /// A (known) list without this item.
+    Lacks(String),
+    /// A string (or every item of a list) not matching.
+    NotMatches(regex::Regex),
 }
 
 impl Condition {
@@ -232,6 +236,9 @@ impl Condition {
             (Op::Matches(re), FactValue::Str(got)) => re.is_match(got),
             (Op::Matches(re), FactValue::List(items)) => items.iter().any(|i| re.is_match(i)),
             (Op::Contains(item), FactValue::List(items)) => items.contains(item),
+            (Op::Lacks(item), FactValue::List(items)) => !items.contains(item),
+            (Op::NotMatches(re), FactValue::Str(got)) => !re.is_match(got),
+            (Op::NotMatches(re), FactValue::List(items)) => !items.iter().any(|i| re.is_match(i)),
             _ => false,
         }
     }
@@ -378,6 +385,30 @@ mod tests {
         assert_eq!(
             interpolate("use {cafile} not {other} ${HOME}", &values),
             "use /etc/ssl/ca.crt not {other} ${HOME}"
+        );
+    }
+
+    #[test]
+    fn negative_conditions_need_a_known_fact() {
+        let mut facts = Facts::new();
+        facts.insert("storage.volume_groups".into(), FactValue::List(vec!["ubuntu-vg".into()]));
+        facts.insert("os.id".into(), FactValue::Str("ubuntu".into()));
+        let lacks = Condition {
+            fact: "storage.volume_groups".into(),
+            op: Op::Lacks("stack-volumes-lvmdriver-1".into()),
+        };
+        assert!(lacks.holds(&facts));
+        let not_matches = |fact: &str, re: &str| Condition {
+            fact: fact.into(),
+            op: Op::NotMatches(regex::Regex::new(re).expect("re")),
+        };
+        assert!(not_matches("storage.volume_groups", "^stack-volumes").holds(&facts));
+        assert!(!not_matches("storage.volume_groups", "-vg$").holds(&facts));
+        assert!(!not_matches("os.id", "^ubu").holds(&facts));
+        // An unknown fact satisfies no condition, negative ones included.
+        assert!(!not_matches("os.codename", "x").holds(&facts));
+        assert!(
+            !Condition { fact: "storage.loop_backing_files".into(), op: Op::Lacks("x".into()) }.holds(&facts)
         );
     }
 

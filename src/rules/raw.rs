@@ -68,6 +68,10 @@ pub(crate) struct RawWhen {
     pub matches: Option<Spanned<String>>,
     #[serde(default)]
     pub contains: Option<Spanned<String>>,
+    #[serde(default)]
+    pub lacks: Option<Spanned<String>>,
+    #[serde(default)]
+    pub not_matches: Option<Spanned<String>>,
 }
 
 /// `[fix]`.

@@ -302,6 +302,8 @@ impl Ctx<'_> {
             raw.at_most.is_some(),
             raw.matches.is_some(),
             raw.contains.is_some(),
+            raw.lacks.is_some(),
+            raw.not_matches.is_some(),
         ]
         .iter()
         .filter(|g| **g)
@@ -310,7 +312,7 @@ impl Ctx<'_> {
             self.push(
                 &spanned.span(),
                 format!(
-                    "[[when]] on `{key}` needs exactly one of eq, ne, one_of, at_least, at_most, matches, contains (found {given})"
+                    "[[when]] on `{key}` needs exactly one of eq, ne, one_of, at_least, at_most, matches, not_matches, contains, lacks (found {given})"
                 ),
             );
             return None;
@@ -367,6 +369,30 @@ impl Ctx<'_> {
                 return None;
             }
             Op::Contains(item.get_ref().clone())
+        } else if let Some(item) = &raw.lacks {
+            if def.kind != FactKind::List {
+                self.push(&item.span(), kind_problem("lacks"));
+                return None;
+            }
+            Op::Lacks(item.get_ref().clone())
+        } else if let Some(pattern) = &raw.not_matches {
+            if !matches!(def.kind, FactKind::Str | FactKind::List) {
+                self.push(&pattern.span(), kind_problem("not_matches"));
+                return None;
+            }
+            match regex::Regex::new(pattern.get_ref()) {
+                Ok(re) => Op::NotMatches(re),
+                Err(err) => {
+                    self.push(
+                        &pattern.span(),
+                        format!(
+                            "not_matches does not compile: {}",
+                            err.to_string().lines().last().unwrap_or_default().trim()
+                        ),
+                    );
+                    return None;
+                }
+            }
         } else {
             return None;
         };
