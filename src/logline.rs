@@ -11,7 +11,7 @@ pub fn message(raw: &[u8]) -> Cow<'_, [u8]> {
     while let [rest @ .., b'\n' | b'\r'] = line {
         line = rest;
     }
-    let line: Cow<'_, [u8]> = if line.iter().any(|b| matches!(b, 0x1b | 0x01 | 0x02)) {
+    let line: Cow<'_, [u8]> = if memchr::memchr3(0x1b, 0x01, 0x02, line).is_some() {
         // A progress line can end in `\r` and an "erase line" escape: trim line ends again after.
         let mut owned = strip_ansi(line);
         while let [.., b'\n' | b'\r'] = owned.as_slice() {

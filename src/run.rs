@@ -110,7 +110,14 @@ pub struct RunTracker {
     after_left: usize,
     /// Applied to every line the summary keeps, before it is capped.
     redactor: Option<Arc<crate::redact::Redactor>>,
+    /// The start of the last line that looked time-stamped.
+    last_stamp: Vec<u8>,
 }
+
+/// `YYYY-MM-DD hh:mm:ss`.
+const STAMP_LEN: usize = 19;
+/// Enough of a line to parse its stamps (a Zuul prefix and DevStack's).
+const STAMP_KEEP: usize = 96;
 
 impl RunTracker {
     /// A tracker for a stack.sh log; `summary_file` for a `.summary` file, where every line is a phase.
@@ -130,14 +137,20 @@ impl RunTracker {
         redacted_text(self.redactor.as_deref(), bytes)
     }
 
-    /// Notes the time stamp of a raw line, if it has one (cheap when it does not).
+    /// Notes the time stamp of a raw line, if it has one. Only the first is parsed at once; for the
+    /// others the stamp's bytes are kept, and the last one is parsed when the run is summarised.
     pub fn stamp(&mut self, raw: &[u8]) {
-        if raw.first().is_some_and(u8::is_ascii_digit) {
-            if let Some(at) = crate::logline::timestamp(raw) {
-                self.out.started.get_or_insert(at);
-                self.out.ended = Some(at);
+        if raw.len() < STAMP_LEN || !raw[0].is_ascii_digit() || raw[4] != b'-' {
+            return;
+        }
+        if self.out.started.is_none() {
+            self.out.started = crate::logline::timestamp(raw);
+            if self.out.started.is_none() {
+                return;
             }
         }
+        self.last_stamp.clear();
+        self.last_stamp.extend_from_slice(&raw[..raw.len().min(STAMP_KEEP)]);
     }
 
     /// Feeds one message (see [`crate::logline::message`]).
@@ -185,7 +198,10 @@ impl RunTracker {
     }
 
     /// The summary of what was fed.
-    pub fn finish(self) -> RunSummary {
+    pub fn finish(mut self) -> RunSummary {
+        if self.out.started.is_some() {
+            self.out.ended = crate::logline::timestamp(&self.last_stamp).or(self.out.started);
+        }
         self.out
     }
 
