@@ -128,3 +128,23 @@ fn print_short_literals() {
         println!("{len:3} {id:45} {lit:?}");
     }
 }
+
+#[test]
+#[ignore = "writes the prefilter literals to $LITERALS_OUT, for benchmarking the prefilter alone"]
+fn dump_literals() {
+    let Some(out) = std::env::var_os("LITERALS_OUT") else { return };
+    let rules = builtin_rules();
+    let mut lines = Vec::new();
+    for rule in &rules.rules {
+        for sig in &rule.signatures {
+            for lit in devstack_doctor::engine::literals::required(sig.regex.as_str()).unwrap_or_default() {
+                lines.push(format!(
+                    "{}\t{}",
+                    u8::from(lit.case_insensitive),
+                    String::from_utf8_lossy(&lit.bytes)
+                ));
+            }
+        }
+    }
+    std::fs::write(out, lines.join("\n")).expect("write");
+}
