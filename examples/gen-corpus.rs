@@ -42,6 +42,7 @@ use devstack_doctor::{
     facts::{FactValue, Facts},
     input,
     rules::{sources, RuleSet},
+    run::KNOWN_PHASES,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -235,30 +236,6 @@ const XTRACE_PLACES: &[(&str, &str)] = &[
     ("functions-common", "get_or_create_project"),
     ("functions-common", "apt_get"),
     ("functions", "wait_for_service"),
-];
-
-const PHASES: &[&str] = &[
-    "Installing package prerequisites",
-    "Installing OpenStack project source",
-    "Starting RabbitMQ",
-    "Configuring and starting MySQL",
-    "Starting Keystone",
-    "Configuring Horizon",
-    "Configuring Glance",
-    "Configuring Neutron",
-    "Configuring Cinder",
-    "Configuring placement",
-    "Configuring Nova",
-    "Starting Nova API",
-    "Starting OVN services",
-    "Starting Neutron",
-    "Starting Placement",
-    "Creating initial neutron network elements",
-    "Starting Nova",
-    "Starting Cinder",
-    "Starting Glance",
-    "Uploading images",
-    "Starting Horizon",
 ];
 
 const PY_PACKAGES: &[(&str, &str)] = &[
@@ -764,7 +741,7 @@ impl Noise {
     }
 
     fn summary(&mut self, out: &mut Vec<u8>) {
-        let phase = PHASES[self.phase % PHASES.len()];
+        let phase = KNOWN_PHASES[self.phase % KNOWN_PHASES.len()];
         self.phase += 1;
         self.xtrace(out, 1, format_args!("echo_summary '{phase}'"));
         self.xtrace(out, 2, format_args!("[[ -t 3 ]]"));

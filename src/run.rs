@@ -287,8 +287,9 @@ impl RunTracker {
     }
 }
 
-/// Phases that `echo_summary` prints in stack.sh and lib/ (used for console captures without xtrace).
-const KNOWN_PHASES: &[&str] = &[
+/// Phases that `echo_summary` prints in stack.sh and lib/, in the order a run reaches them (used for
+/// console captures without xtrace).
+pub const KNOWN_PHASES: &[&str] = &[
     "Installing package prerequisites",
     "Installing OpenStack project source",
     "Starting RabbitMQ",

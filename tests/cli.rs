@@ -3,25 +3,9 @@
 
 use std::io::Write;
 
-use assert_cmd::Command;
 use flate2::{write::GzEncoder, Compression};
 
-use crate::support::root;
-
-fn doctor() -> Command {
-    let mut cmd = Command::cargo_bin("devstack-doctor").expect("binary");
-    cmd.current_dir(root()).env_remove("NO_COLOR").env("HOME", "/nonexistent");
-    cmd
-}
-
-fn stdout_of(cmd: &mut Command) -> (i32, String, String) {
-    let out = cmd.output().expect("runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::support::{doctor, output as stdout_of, root};
 
 #[test]
 fn a_successful_run_exits_zero() {

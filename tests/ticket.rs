@@ -4,24 +4,7 @@
 
 use std::{fs, os::unix::fs::PermissionsExt, path::Path};
 
-use assert_cmd::Command;
-
-use crate::support::root;
-
-fn doctor() -> Command {
-    let mut cmd = Command::cargo_bin("devstack-doctor").expect("binary");
-    cmd.env_remove("NO_COLOR").env("HOME", "/nonexistent").env("NO_COLOR", "1");
-    cmd
-}
-
-fn output(cmd: &mut Command) -> (i32, String, String) {
-    let out = cmd.output().expect("runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::support::{doctor, output, root};
 
 /// A scratch DevStack checkout whose local.conf sends the log to `<dir>/logs`, with a stand-in
 /// stack.sh that prints `say`, copies `log` there as the run's log, and exits with `code`.
