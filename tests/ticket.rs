@@ -163,3 +163,60 @@ fn a_collected_bundle_gives_the_same_findings_anywhere() {
     assert!(out.contains("logs/stack.sh.log.2026-01-02-100000"), "{out}");
     assert!(out.contains("facts.json"), "{out}");
 }
+
+/// A .tar.gz whose one entry is written with exactly the given name and type.
+fn evil_bundle(path: &Path, name: &str, kind: tar::EntryType, size: u64) {
+    let file = fs::File::create(path).expect("create");
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(file, flate2::Compression::fast()));
+    let mut header = tar::Header::new_gnu();
+    header.set_entry_type(kind);
+    header.set_mode(0o644);
+    header.set_size(size);
+    let bytes = name.as_bytes();
+    header.as_old_mut().name[..bytes.len()].copy_from_slice(bytes);
+    if kind.is_symlink() {
+        header.set_size(0);
+        header.set_link_name("/etc/passwd").expect("link name");
+    }
+    header.set_cksum();
+    let data = vec![b'x'; usize::try_from(header.size().expect("size")).expect("fits")];
+    builder.append(&header, &data[..]).expect("append");
+    builder.into_inner().expect("tar").finish().expect("gzip");
+}
+
+#[test]
+fn unsafe_bundles_are_refused_and_nothing_is_written_outside() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases: &[(&str, tar::EntryType, u64, &str)] = &[
+        ("../escaped.log", tar::EntryType::Regular, 4, "escapes the bundle: refused"),
+        ("/tmp/absolute.log", tar::EntryType::Regular, 4, "escapes the bundle: refused"),
+        ("logs/link.log", tar::EntryType::Symlink, 0, "is a link: refused"),
+        ("logs/dev", tar::EntryType::Block, 0, "is not a regular file: refused"),
+        // A header that promises 2 GiB: refused before a byte of it is written.
+        ("logs/huge.log", tar::EntryType::Regular, 2 << 30, "unpacks to more than 1024 MiB: refused"),
+    ];
+    for (index, (name, kind, size, message)) in cases.iter().enumerate() {
+        let bundle = dir.path().join(format!("evil-{index}.tar.gz"));
+        if *size > 1 << 20 {
+            // Write the header by hand: the body is never read, so it need not exist.
+            let file = fs::File::create(&bundle).expect("create");
+            let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+            let mut header = tar::Header::new_gnu();
+            header.set_entry_type(*kind);
+            header.set_mode(0o644);
+            header.set_size(*size);
+            header.set_path(name).expect("path");
+            header.set_cksum();
+            std::io::Write::write_all(&mut gz, header.as_bytes()).expect("header");
+            gz.finish().expect("gzip");
+        } else {
+            evil_bundle(&bundle, name, *kind, *size);
+        }
+        let (code, out, err) =
+            output(doctor().current_dir(dir.path()).arg("diagnose").arg(format!("evil-{index}.tar.gz")));
+        assert_eq!(code, 2, "{name}: {out}{err}");
+        assert!(err.contains(&format!("evil-{index}.tar.gz:")) && err.contains(message), "{name}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    assert!(!dir.path().join("escaped.log").exists() && !Path::new("/tmp/absolute.log").exists());
+}

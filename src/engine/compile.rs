@@ -57,8 +57,16 @@ pub struct Matcher<'r> {
 }
 
 impl<'r> Matcher<'r> {
-    /// Compiles `rules`. Their regexes were validated by the loader; only the automata are built here.
+    /// Compiles `rules` for inputs of unknown or large size. Their regexes were validated by the
+    /// loader; only the automata are built here.
     pub fn new(rules: &'r RuleSet) -> Result<Matcher<'r>, regex::Error> {
+        Matcher::for_input(rules, None)
+    }
+
+    /// Compiles `rules` for about `bytes` of input: below [`SMALL_INPUT`] the prefilter uses an
+    /// automaton that is quick to build (a diagnosis of a short log is mostly start-up); for more, or
+    /// an unknown amount, one that is quick to run.
+    pub fn for_input(rules: &'r RuleSet, bytes: Option<u64>) -> Result<Matcher<'r>, regex::Error> {
         let mut sigs = Vec::new();
         let mut globs = Vec::new();
         for (rule_index, rule) in rules.rules.iter().enumerate() {
@@ -71,7 +79,11 @@ impl<'r> Matcher<'r> {
             let r: SigRef = sigs[flat];
             &rules.rules[r.rule].signatures[r.sig]
         };
-        let prefilter = Prefilter::build((0..sigs.len()).map(|flat| (flat, signature(flat))))?;
+        let kind = match bytes {
+            Some(bytes) if bytes < SMALL_INPUT => AhoCorasickKind::ContiguousNFA,
+            _ => AhoCorasickKind::DFA,
+        };
+        let prefilter = Prefilter::build((0..sigs.len()).map(|flat| (flat, signature(flat))), kind)?;
         Ok(Matcher { rules, sigs, prefilter, redactor: Arc::new(Redactor::disabled()), globs })
     }
 
@@ -111,6 +123,10 @@ fn file_globs(sig: &Signature) -> Option<GlobSet> {
     builder.build().ok()
 }
 
+/// Inputs smaller than this get the prefilter automaton that builds fastest (about 1 ms against about
+/// 15 ms for the DFA, which scans about 2.5 times faster: the break-even is near 3 MiB).
+pub const SMALL_INPUT: u64 = 4 << 20;
+
 /// Stands for "a private key block starts or ends on this line" among the candidates: the scanner
 /// tracks such blocks so that no line inside one is ever shown.
 pub const KEY_MARKER: usize = usize::MAX;
@@ -118,6 +134,7 @@ pub const KEY_MARKER: usize = usize::MAX;
 impl Prefilter {
     fn build<'a>(
         signatures: impl Iterator<Item = (usize, &'a Signature)>,
+        kind: AhoCorasickKind,
     ) -> Result<Prefilter, regex::Error> {
         let mut exact: Vec<(Vec<u8>, Vec<usize>)> = Vec::new();
         let mut folded: Vec<(Vec<u8>, Vec<usize>)> = Vec::new();
@@ -147,7 +164,7 @@ impl Prefilter {
             }
             AhoCorasickBuilder::new()
                 .match_kind(MatchKind::Standard)
-                .kind(Some(AhoCorasickKind::DFA))
+                .kind(Some(kind))
                 .ascii_case_insensitive(fold)
                 .build(patterns.iter().map(|(bytes, _)| bytes))
                 .ok()
