@@ -210,9 +210,21 @@ impl RunTracker {
             self.out.phase = Some(phase);
             self.out.saw_run = true;
         }
-        // `+ file:function:line :   command`: the trap handlers show in the function field.
-        static TRAPS: LazyLock<[Finder<'static>; 3]> = LazyLock::new(|| {
-            [Finder::new("exit_trap"), Finder::new("err_trap"), Finder::new("kill_spinner")]
+        // `+ file:function:line :   command`: the trap handlers, and `die` and its helpers (whose
+        // first lines are traced before they turn xtrace off), show in the function field; they are
+        // not the command that failed.
+        static TRAPS: LazyLock<[Finder<'static>; 8]> = LazyLock::new(|| {
+            [
+                "exit_trap",
+                "err_trap",
+                "kill_spinner",
+                ":die:",
+                ":die_if_not_set:",
+                ":err:",
+                ":err_if_not_set:",
+                ":backtrace:",
+            ]
+            .map(Finder::new)
         });
         static STACK_SH: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("stack.sh:"));
         let head = &message[..message.len().min(96)];
@@ -390,4 +402,64 @@ pub fn summarize(text: &str, summary_file: bool) -> RunSummary {
         tracker.feed(index as u64 + 1, &message, xtrace);
     }
     tracker.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DIED: &str = "\
+2026-01-02 10:00:00.000 | + ./stack.sh:main:897                      :   echo_summary 'Installing OpenStack project source'
+2026-01-02 10:00:01.000 | + functions-common:git_timed:648           :   git clone https://opendev.org/openstack/swift.git /opt/stack/swift
+2026-01-02 10:00:02.000 | fatal: unable to access 'https://opendev.org/openstack/swift.git/': Could not resolve host: opendev.org
+2026-01-02 10:00:02.100 | + functions-common:die:290                 :   local exitcode=128
+2026-01-02 10:00:02.200 | [Call Trace]
+2026-01-02 10:00:02.200 | ./stack.sh:932:stack_install_service
+2026-01-02 10:00:02.200 | /opt/stack/devstack/functions-common:709:die
+2026-01-02 10:00:02.300 | [ERROR] /opt/stack/devstack/functions-common:709 git call failed: [git clone https://opendev.org/openstack/swift.git /opt/stack/swift]
+2026-01-02 10:00:03.300 | Error on exit
+";
+
+    #[test]
+    fn a_die_is_the_first_error_with_its_call_trace() {
+        let run = summarize(DIED, false);
+        assert_eq!(run.status, RunStatus::Failed);
+        assert_eq!(run.phase.as_deref(), Some("Installing OpenStack project source"));
+        let first = run.first_error.as_ref().expect("first error");
+        assert_eq!(first.at.line, 8);
+        assert_eq!(
+            first.call_trace,
+            ["./stack.sh:932:stack_install_service", "/opt/stack/devstack/functions-common:709:die"]
+        );
+        assert_eq!(run.started, Some(1_767_348_000));
+        assert_eq!(run.ended, Some(1_767_348_003));
+    }
+
+    #[test]
+    fn the_failing_command_is_not_inside_die() {
+        let run = summarize(DIED, false);
+        let command = run.failing_command.expect("a command");
+        assert_eq!(command.line, 2, "{}", command.text);
+    }
+
+    #[test]
+    fn success_and_unknown_are_told_apart() {
+        let ok = "2026-01-02 10:30:00.000 | This is your host IP address: 10.0.0.5\n";
+        assert_eq!(summarize(ok, false).status, RunStatus::Succeeded);
+        assert_eq!(summarize("pip install foo\nCollecting foo\n", false).status, RunStatus::Unknown);
+        let summary = "2026-01-02 10:00:00.000 | Installing package prerequisites\n2026-01-02 10:30:00.000 | stack.sh completed in 1800 seconds.\n";
+        let run = summarize(summary, true);
+        assert_eq!(
+            (run.status, run.phase.as_deref()),
+            (RunStatus::Succeeded, Some("Installing package prerequisites"))
+        );
+    }
+
+    #[test]
+    fn an_async_failure_is_a_first_error() {
+        let log = "[1234 Async create_flavors:5678]: FAILED with rc 1\nError on exit\n";
+        let run = summarize(log, false);
+        assert_eq!(run.status, RunStatus::Failed);
+        assert_eq!(run.first_error.map(|e| e.at.line), Some(1));
+    }
 }
