@@ -36,8 +36,13 @@ fn usable(set: &[Literal]) -> bool {
 }
 
 /// Quality of a set: its shortest literal, then fewer alternatives.
-fn score(set: &[Literal]) -> (usize, std::cmp::Reverse<usize>) {
-    (set.iter().map(|l| l.bytes.len()).min().unwrap_or(0), std::cmp::Reverse(set.len()))
+/// Quality of a set: a case-sensitive set of reasonable length first (case-insensitive literals need
+/// a second automaton, which costs a second pass over every buffer), then its shortest literal, then
+/// fewer alternatives.
+fn score(set: &[Literal]) -> (bool, usize, std::cmp::Reverse<usize>) {
+    let shortest = set.iter().map(|l| l.bytes.len()).min().unwrap_or(0);
+    let exact = set.iter().all(|l| !l.case_insensitive) && shortest >= 6;
+    (exact, shortest, std::cmp::Reverse(set.len()))
 }
 
 fn better(a: Option<Vec<Literal>>, b: Option<Vec<Literal>>) -> Option<Vec<Literal>> {
@@ -71,8 +76,22 @@ fn of(hir: &Hir) -> Option<Vec<Literal>> {
             for item in items {
                 match single(item) {
                     Some((bytes, ci)) => {
+                        // A letter of the other case sensitivity ends the run, so that the
+                        // case-sensitive parts of a partly `(?i)` pattern stay usable on their own;
+                        // characters that have no case join either kind.
+                        let has_letters = bytes.iter().any(u8::is_ascii_alphabetic);
+                        let run_has_letters = run.bytes.iter().any(u8::is_ascii_alphabetic);
+                        if has_letters && run_has_letters && ci != run.case_insensitive {
+                            let done = std::mem::replace(
+                                &mut run,
+                                Literal { bytes: Vec::new(), case_insensitive: ci },
+                            );
+                            best = better(best, Some(vec![done]));
+                        }
+                        if has_letters {
+                            run.case_insensitive = ci;
+                        }
                         run.bytes.extend(bytes);
-                        run.case_insensitive |= ci;
                     }
                     None => {
                         if !run.bytes.is_empty() {
@@ -200,6 +219,20 @@ mod tests {
             lits(r"(?i)no space left on device"),
             Some(vec![("no space left on device".into(), true)])
         );
+    }
+
+    #[test]
+    fn case_sensitive_parts_of_a_partly_folded_pattern_win() {
+        assert_eq!(
+            lits(r"failed to initialize (?i:kvm): Permission denied"),
+            Some(vec![("failed to initialize ".into(), false)])
+        );
+        assert_eq!(
+            lits(r"[Tt]he remote end hung up unexpectedly"),
+            Some(vec![("he remote end hung up unexpectedly".into(), false)])
+        );
+        // A case-sensitive literal of six bytes or more beats a longer case-insensitive one.
+        assert_eq!(lits(r"(?i:out of memory): Kill"), Some(vec![(": Kill".into(), false)]));
     }
 
     #[test]
