@@ -11,7 +11,6 @@ pub mod app;
 pub mod cli;
 pub mod collect;
 pub mod engine;
-pub mod error;
 pub mod facts;
 pub mod hook;
 pub mod input;
