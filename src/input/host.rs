@@ -123,83 +123,15 @@ pub(crate) struct Context {
     pub settings: devstack::Settings,
 }
 
-/// Every fact key [`collect`] reports: each ends up either in [`Collected::facts`] or in
-/// [`Collected::unknown`].
-pub const KEYS: &[&str] = &[
-    "cpu.cores",
-    "cpu.virt_flags",
-    "devstack.branch",
-    "devstack.commit",
-    "devstack.dest",
-    "devstack.disabled_services",
-    "devstack.enabled_services",
-    "devstack.host_ip",
-    "devstack.local_conf",
-    "devstack.logfile",
-    "devstack.path",
-    "devstack.plugins",
-    "devstack.service_host",
-    "devstack.stackenv",
-    "devstack.supported_distros",
-    "disk.dest.free_mib",
-    "disk.dest.mount",
-    "disk.dest.used_pct",
-    "disk.root.free_mib",
-    "disk.root.used_pct",
-    "disk.var.free_mib",
-    "disk.var.used_pct",
-    "git.ssl_cainfo",
-    "git.ssl_verify",
-    "kvm.accessible",
-    "kvm.nested",
-    "kvm.present",
-    "libvirt.type",
-    "mem.available_mib",
-    "mem.total_mib",
-    "net.addresses",
-    "net.br_ex_addresses",
-    "net.br_ex_present",
-    "net.default_interface",
-    "net.default_route",
-    "net.host_ip_present",
-    "net.hostname",
-    "net.hostname_addresses",
-    "net.hostname_resolves",
-    "net.ip_forward",
-    "net.listening_ports",
-    "net.nameservers",
-    "net.no_proxy_covers_host",
-    "net.proxy_set",
-    "os.arch",
-    "os.codename",
-    "os.distro",
-    "os.id",
-    "os.kernel",
-    "os.pretty_name",
-    "os.supported",
-    "os.version_id",
-    "pkg.lock_holder",
-    "python.externally_managed",
-    "python.pip_version",
-    "python.setuptools_version",
-    "python.version",
-    "python.virtualenv_version",
-    "storage.backing_file_units",
-    "storage.loop_backing_files",
-    "storage.swift_drive_mounted",
-    "storage.volume_groups",
-    "swap.total_mib",
-    "systemd.active_units",
-    "systemd.failed_units",
-    "systemd.inactive_units",
-    "time.boot",
-    "tls.ca_bundle_ok",
-    "tls.ca_bundle_path",
-    "user.is_root",
-    "user.name",
-    "user.sudo_nopasswd",
-    "user.uid",
-];
+/// Catalogue keys that come from the logs, not from the host: the run model and what is derived from it.
+pub const FROM_THE_LOGS: &[&str] =
+    &["host.rebooted_since_run", "run.phase", "run.status", "time.last_run_end", "time.last_run_start"];
+
+/// Every fact key [`collect`] reports (the catalogue less [`FROM_THE_LOGS`]): each ends up either in
+/// [`Collected::facts`] or in [`Collected::unknown`].
+pub fn keys() -> impl Iterator<Item = &'static str> {
+    facts::CATALOGUE.iter().map(|def| def.key).filter(|key| !FROM_THE_LOGS.contains(key))
+}
 
 /// A collector that runs on its own thread once the checkout has been read.
 type Collector = fn(&Context) -> Collected;
@@ -264,14 +196,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_are_catalogued_and_sorted() {
-        for key in KEYS {
+    fn the_log_facts_are_catalogued() {
+        for key in FROM_THE_LOGS {
             assert!(facts::lookup(key).is_some(), "{key} is not in the catalogue");
         }
-        let mut sorted = KEYS.to_vec();
-        sorted.sort_unstable();
-        sorted.dedup();
-        assert_eq!(KEYS, sorted.as_slice());
+        assert_eq!(keys().count() + FROM_THE_LOGS.len(), facts::CATALOGUE.len());
     }
 
     #[test]
@@ -293,13 +222,13 @@ mod tests {
     #[test]
     fn collect_accounts_for_every_key() {
         let collected = collect(&HostOptions::default());
-        for key in KEYS {
-            let known = collected.facts.contains_key(*key);
-            let unknown = collected.unknown.contains_key(*key);
+        for key in keys() {
+            let known = collected.facts.contains_key(key);
+            let unknown = collected.unknown.contains_key(key);
             assert!(known ^ unknown, "{key}: known {known}, unknown {unknown}");
         }
         for (key, value) in &collected.facts {
-            assert!(KEYS.contains(&key.as_str()), "{key} is not in KEYS");
+            assert!(keys().any(|k| k == key), "{key} is not a host fact");
             assert_eq!(facts::lookup(key).map(|d| d.kind), Some(value.kind()), "{key}");
         }
     }
