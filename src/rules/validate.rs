@@ -323,8 +323,7 @@ impl Ctx<'_> {
             );
             return None;
         }
-        let kind_problem =
-            |op: &str| format!("`{op}` does not apply to `{key}`, which is {:?}", def.kind).to_lowercase();
+        let kind_problem = |op: &str| kind_problem(op, key, def.kind);
         let op = if let Some(v) = &raw.eq {
             Op::Eq(self.value(v, def.kind, key)?)
         } else if let Some(v) = &raw.ne {
@@ -352,57 +351,55 @@ impl Ctx<'_> {
             }
             Op::AtMost(*n.get_ref())
         } else if let Some(pattern) = &raw.matches {
-            if !matches!(def.kind, FactKind::Str | FactKind::List) {
-                self.push(&pattern.span(), kind_problem("matches"));
-                return None;
-            }
-            match regex::Regex::new(pattern.get_ref()) {
-                Ok(re) => Op::Matches(re),
-                Err(err) => {
-                    self.push(
-                        &pattern.span(),
-                        format!(
-                            "matches does not compile: {}",
-                            err.to_string().lines().last().unwrap_or_default().trim()
-                        ),
-                    );
-                    return None;
-                }
-            }
-        } else if let Some(item) = &raw.contains {
-            if def.kind != FactKind::List {
-                self.push(&item.span(), kind_problem("contains"));
-                return None;
-            }
-            Op::Contains(item.get_ref().clone())
-        } else if let Some(item) = &raw.lacks {
-            if def.kind != FactKind::List {
-                self.push(&item.span(), kind_problem("lacks"));
-                return None;
-            }
-            Op::Lacks(item.get_ref().clone())
+            Op::Matches(self.fact_regex(pattern, def.kind, "matches", key)?)
         } else if let Some(pattern) = &raw.not_matches {
-            if !matches!(def.kind, FactKind::Str | FactKind::List) {
-                self.push(&pattern.span(), kind_problem("not_matches"));
-                return None;
-            }
-            match regex::Regex::new(pattern.get_ref()) {
-                Ok(re) => Op::NotMatches(re),
-                Err(err) => {
-                    self.push(
-                        &pattern.span(),
-                        format!(
-                            "not_matches does not compile: {}",
-                            err.to_string().lines().last().unwrap_or_default().trim()
-                        ),
-                    );
-                    return None;
-                }
-            }
+            Op::NotMatches(self.fact_regex(pattern, def.kind, "not_matches", key)?)
+        } else if let Some(item) = &raw.contains {
+            Op::Contains(self.list_item(item, def.kind, "contains", key)?)
+        } else if let Some(item) = &raw.lacks {
+            Op::Lacks(self.list_item(item, def.kind, "lacks", key)?)
         } else {
             return None;
         };
         Some(Condition { fact: key.clone(), op })
+    }
+
+    /// The regex of a `matches`/`not_matches` condition, which applies to strings and lists.
+    fn fact_regex(
+        &mut self,
+        pattern: &Spanned<String>,
+        kind: FactKind,
+        op: &str,
+        key: &str,
+    ) -> Option<regex::Regex> {
+        if !matches!(kind, FactKind::Str | FactKind::List) {
+            self.push(&pattern.span(), kind_problem(op, key, kind));
+            return None;
+        }
+        match regex::Regex::new(pattern.get_ref()) {
+            Ok(re) => Some(re),
+            Err(err) => {
+                let detail = err
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or_default()
+                    .trim()
+                    .trim_start_matches("error: ")
+                    .to_string();
+                self.push(&pattern.span(), format!("{op} does not compile: {detail}"));
+                None
+            }
+        }
+    }
+
+    /// The item of a `contains`/`lacks` condition, which applies to lists.
+    fn list_item(&mut self, item: &Spanned<String>, kind: FactKind, op: &str, key: &str) -> Option<String> {
+        if kind != FactKind::List {
+            self.push(&item.span(), kind_problem(op, key, kind));
+            return None;
+        }
+        Some(item.get_ref().clone())
     }
 
     fn value(&mut self, value: &Spanned<toml::Value>, kind: FactKind, key: &str) -> Option<FactValue> {
@@ -515,6 +512,10 @@ fn to_fact_value(value: &toml::Value, kind: FactKind) -> Option<FactValue> {
             .map(FactValue::List),
         _ => None,
     }
+}
+
+fn kind_problem(op: &str, key: &str, kind: FactKind) -> String {
+    format!("`{op}` does not apply to `{key}`, which is {:?}", kind).to_lowercase()
 }
 
 fn kind_name(kind: FactKind) -> &'static str {
@@ -652,6 +653,31 @@ log = "fine"
         let bad = GOOD.replace("[fix]", "[[when]]\nfact = \"run.statu\"\neq = \"failed\"\n[fix]");
         let (_, problems) = load(&[src("rules/git/demo-rule.toml", &bad)]);
         assert!(problems.iter().any(|p| p.message.contains("did you mean `run.status`")), "{problems:#?}");
+    }
+
+    #[test]
+    fn conditions_check_their_kind_and_regex() {
+        let with = |when: &str| GOOD.replace("[fix]", &format!("[[when]]\n{when}\n[fix]"));
+        let problems = |when: &str| {
+            load(&[src("rules/git/demo-rule.toml", &with(when))])
+                .1
+                .into_iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+        };
+        assert!(problems("fact = \"os.id\"\nlacks = \"x\"")
+            .iter()
+            .any(|p| p.contains("`lacks` does not apply to `os.id`")));
+        assert!(problems("fact = \"user.uid\"\nnot_matches = \"x\"")
+            .iter()
+            .any(|p| p.contains("`not_matches` does not apply")));
+        let bad = problems("fact = \"os.id\"\nnot_matches = \"(unclosed\"");
+        assert!(
+            bad.iter().any(|p| p.starts_with("rules/git/demo-rule.toml:10:15:")
+                && p.contains("not_matches does not compile")),
+            "{bad:?}"
+        );
+        assert!(problems("fact = \"storage.volume_groups\"\nlacks = \"vg\"").is_empty());
     }
 
     #[test]
