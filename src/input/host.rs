@@ -232,25 +232,4 @@ mod tests {
             assert_eq!(facts::lookup(key).map(|d| d.kind), Some(value.kind()), "{key}");
         }
     }
-
-    /// `cargo test --lib -- --ignored --nocapture host::tests::print_this_host` shows what this host
-    /// looks like and how long collection takes.
-    #[test]
-    #[ignore = "prints the live host; run by hand"]
-    fn print_this_host() {
-        let started = std::time::Instant::now();
-        let collected = collect(&HostOptions::default());
-        let elapsed = started.elapsed();
-        for (key, value) in &collected.facts {
-            println!("{key} = {}", serde_json::to_string(value).unwrap_or_default());
-        }
-        for (key, why) in &collected.unknown {
-            println!("{key}: unknown ({why})");
-        }
-        println!(
-            "collected {} facts, {} unknown, in {elapsed:?}",
-            collected.facts.len(),
-            collected.unknown.len()
-        );
-    }
 }
