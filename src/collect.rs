@@ -4,7 +4,6 @@
 //! files and the journal goes through `input`; this module decides and shapes.
 
 use std::{
-    collections::BTreeMap,
     fs::File,
     io::{self, Read, Seek, SeekFrom},
     path::{Path, PathBuf},
@@ -203,11 +202,6 @@ pub fn redact_facts(facts: &Facts, redactor: &Redactor) -> Facts {
             (key.clone(), value)
         })
         .collect()
-}
-
-/// Counts of redactions per kind, for the manifest and the dry run.
-pub fn counts(redactor: &Redactor) -> BTreeMap<String, u64> {
-    redactor.counts()
 }
 
 #[cfg(test)]

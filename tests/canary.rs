@@ -74,6 +74,16 @@ fn doctor(dir: &Path) -> Command {
     cmd
 }
 
+/// `diagnose --all` of the planted logs with the checkout's secrets and the canary rules, plus `extra`.
+fn diagnose(dir: &Path, extra: &[&str]) -> std::process::Output {
+    doctor(dir)
+        .args(["diagnose", "--all", "--devstack-dir", "devstack", "--rules", CANARY_RULES])
+        .args(extra)
+        .arg("logs")
+        .output()
+        .expect("runs")
+}
+
 fn leaks(what: &str, bytes: &[u8]) -> Vec<String> {
     CANARIES
         .iter()
@@ -88,20 +98,7 @@ fn no_canary_reaches_a_report_or_a_bundle() {
     setup(dir.path());
     let mut found = Vec::new();
     for format in ["markdown", "json", "text"] {
-        let out = doctor(dir.path())
-            .args([
-                "diagnose",
-                "--all",
-                "--format",
-                format,
-                "--devstack-dir",
-                "devstack",
-                "--rules",
-                CANARY_RULES,
-                "logs",
-            ])
-            .output()
-            .expect("runs");
+        let out = diagnose(dir.path(), &["--format", format]);
         assert!(!out.stdout.is_empty(), "{format}: empty output");
         found.extend(leaks(format, &out.stdout));
         found.extend(leaks(&format!("{format} (stderr)"), &out.stderr));
@@ -141,21 +138,7 @@ fn no_canary_reaches_a_report_or_a_bundle() {
 fn without_redaction_the_planted_lines_do_show_and_the_report_says_so() {
     let dir = tempfile::tempdir().expect("tempdir");
     setup(dir.path());
-    let out = doctor(dir.path())
-        .args([
-            "diagnose",
-            "--all",
-            "--no-redact",
-            "--format",
-            "markdown",
-            "--devstack-dir",
-            "devstack",
-            "--rules",
-            CANARY_RULES,
-            "logs",
-        ])
-        .output()
-        .expect("runs");
+    let out = diagnose(dir.path(), &["--no-redact", "--format", "markdown"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.lines().next().is_some_and(|l| l.contains("NOT redacted")), "{text}");
     let shown = leaks("markdown", &out.stdout);

@@ -108,6 +108,17 @@ fn assert_known_failure_found(report: &Value) {
     assert_eq!(first["root_cause"], true, "{report:#}");
 }
 
+/// Walking `dir` reads only the known failure's log (the special files beside it are skipped
+/// silently) and diagnoses it.
+fn assert_only_the_known_failure_is_read(dir: &Path) {
+    let run = doctor(20, ["diagnose".as_ref(), "--format".as_ref(), "json".as_ref(), dir.as_os_str()]);
+    run.sane();
+    assert_eq!(run.code, 1, "{}", run.err);
+    let report = run.json();
+    assert_known_failure_found(&report);
+    assert_eq!(report["stats"]["files"], 1, "{report:#}");
+}
+
 fn paths_of(report: &Value, key: &str) -> Vec<String> {
     report[key]
         .as_array()
@@ -438,12 +449,7 @@ fn a_fifo_in_a_scanned_directory_does_not_hang() {
     mkfifo(&fifo);
     known_failure_in(dir.path());
 
-    let run = doctor(20, ["diagnose".as_ref(), "--format".as_ref(), "json".as_ref(), dir.path().as_os_str()]);
-    run.sane();
-    assert_eq!(run.code, 1, "{}", run.err);
-    let report = run.json();
-    assert_known_failure_found(&report);
-    assert_eq!(report["stats"]["files"], 1, "{report:#}");
+    assert_only_the_known_failure_is_read(dir.path());
 
     // Named on the command line, it is refused by name instead of read.
     let good = dir.path().join("git-tls.log");
@@ -466,12 +472,7 @@ fn a_device_in_a_scanned_directory_is_not_read() {
     known_failure_in(dir.path());
 
     // Directory walks skip symlinks, so the endless device is never opened.
-    let run = doctor(20, ["diagnose".as_ref(), "--format".as_ref(), "json".as_ref(), dir.path().as_os_str()]);
-    run.sane();
-    assert_eq!(run.code, 1, "{}", run.err);
-    let report = run.json();
-    assert_known_failure_found(&report);
-    assert_eq!(report["stats"]["files"], 1, "{report:#}");
+    assert_only_the_known_failure_is_read(dir.path());
 
     // Named on the command line (directly or through the link), it is refused by name.
     let good = dir.path().join("git-tls.log");
@@ -498,12 +499,7 @@ fn a_symlink_loop_in_a_scanned_directory_does_not_hang() {
     link(".", "sub/here");
     known_failure_in(dir.path());
 
-    let run = doctor(20, ["diagnose".as_ref(), "--format".as_ref(), "json".as_ref(), dir.path().as_os_str()]);
-    run.sane();
-    assert_eq!(run.code, 1, "{}", run.err);
-    let report = run.json();
-    assert_known_failure_found(&report);
-    assert_eq!(report["stats"]["files"], 1, "{report:#}");
+    assert_only_the_known_failure_is_read(dir.path());
 
     // Named on the command line, a looping link gets a message naming it.
     let looping = dir.path().join("a.log");
