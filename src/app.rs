@@ -116,9 +116,7 @@ fn diagnose(cli: &Cli, args: &DiagnoseArgs) -> Result<u8> {
     } else {
         input::discover(&args.paths)
     };
-    let matcher = Matcher::for_input(&rules, input_size(&found.sources))
-        .context("compiling the rules")?
-        .with_redactor(redactor);
+    let matcher = Matcher::new(&rules).context("compiling the rules")?.with_redactor(redactor);
     let facts = diagnosis_facts(&found, live || args.host || args.no_logs, args.devstack_dir.as_deref());
     // A progress bar only for people at a terminal reading text.
     let progress = args.format == Format::Text && !args.quiet && std::io::stderr().is_terminal();
@@ -143,17 +141,6 @@ fn diagnose(cli: &Cli, args: &DiagnoseArgs) -> Result<u8> {
         return Ok(EXIT_TROUBLE);
     }
     Ok(exit_status(&report, rules_by_id(&rules), args.fail_on))
-}
-
-/// The bytes the sources hold on disk, or `None` when that is unknown (standard input).
-fn input_size(sources: &[Source]) -> Option<u64> {
-    sources
-        .iter()
-        .map(|s| match &s.origin {
-            input::Origin::File(path) => std::fs::metadata(path).ok().map(|m| m.len()),
-            input::Origin::Stdin => None,
-        })
-        .sum()
 }
 
 /// Config files that hold DevStack's secrets.

@@ -7,6 +7,7 @@ mod bundles;
 mod canary;
 mod cli;
 mod knowledge_base;
+mod prefilter_props;
 mod robustness;
 mod run_model_props;
 mod samples;

@@ -1,16 +1,15 @@
 //! Compiling a rule set for scanning. Each signature gets a set of required literals (see
-//! [`super::literals`]); all of them go into two Aho-Corasick automata (case-sensitive and ASCII
-//! case-insensitive) that find candidate lines in a whole buffer at once, so a signature's regex runs
-//! only on lines that contain one of its literals. The few signatures without a usable literal go
-//! into a `RegexSet` that is checked on every line.
+//! [`super::literals`]); all of them go into one gram filter (see [`super::grams`]) that finds every
+//! literal in a whole buffer at once, so a signature's regex runs only on lines that contain one of
+//! its literals. The few signatures without a usable literal go into a `RegexSet` that is checked on
+//! every line.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Input, MatchKind};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::bytes::{RegexSet, RegexSetBuilder};
 
 use std::sync::Arc;
 
-use super::literals;
+use super::{grams::GramFilter, literals};
 use crate::{
     redact::Redactor,
     rules::{RuleSet, Signature},
@@ -25,17 +24,13 @@ pub struct SigRef {
     pub sig: usize,
 }
 
-/// The literal prefilter: automata over every signature's required literals.
+/// The literal prefilter.
 #[derive(Debug)]
 pub struct Prefilter {
-    /// Case-sensitive literals.
-    pub exact: Option<AhoCorasick>,
-    /// For each pattern of `exact`, the signatures it stands for.
-    pub exact_sigs: Vec<Vec<usize>>,
-    /// ASCII case-insensitive literals.
-    pub folded: Option<AhoCorasick>,
-    /// For each pattern of `folded`, the signatures it stands for.
-    pub folded_sigs: Vec<Vec<usize>>,
+    /// Finds every required literal; `None` when no signature has one.
+    pub grams: Option<GramFilter>,
+    /// For each literal of `grams`, the signatures it stands for.
+    pub literal_sigs: Vec<Vec<usize>>,
     /// Signatures without a usable literal: checked on every line.
     pub always: Vec<usize>,
     /// Their regexes, as one set (indexes into `always`).
@@ -57,16 +52,8 @@ pub struct Matcher<'r> {
 }
 
 impl<'r> Matcher<'r> {
-    /// Compiles `rules` for inputs of unknown or large size. Their regexes were validated by the
-    /// loader; only the automata are built here.
+    /// Compiles `rules`. Their regexes were validated by the loader; only the prefilter is built.
     pub fn new(rules: &'r RuleSet) -> Result<Matcher<'r>, regex::Error> {
-        Matcher::for_input(rules, None)
-    }
-
-    /// Compiles `rules` for about `bytes` of input: below [`SMALL_INPUT`] the prefilter uses an
-    /// automaton that is quick to build (a diagnosis of a short log is mostly start-up); for more, or
-    /// an unknown amount, one that is quick to run.
-    pub fn for_input(rules: &'r RuleSet, bytes: Option<u64>) -> Result<Matcher<'r>, regex::Error> {
         let mut sigs = Vec::new();
         let mut globs = Vec::new();
         for (rule_index, rule) in rules.rules.iter().enumerate() {
@@ -79,11 +66,7 @@ impl<'r> Matcher<'r> {
             let r: SigRef = sigs[flat];
             &rules.rules[r.rule].signatures[r.sig]
         };
-        let kind = match bytes {
-            Some(bytes) if bytes < SMALL_INPUT => AhoCorasickKind::ContiguousNFA,
-            _ => AhoCorasickKind::DFA,
-        };
-        let prefilter = Prefilter::build((0..sigs.len()).map(|flat| (flat, signature(flat))), kind)?;
+        let prefilter = Prefilter::build((0..sigs.len()).map(|flat| (flat, signature(flat))))?;
         Ok(Matcher { rules, sigs, prefilter, redactor: Arc::new(Redactor::disabled()), globs })
     }
 
@@ -123,31 +106,29 @@ fn file_globs(sig: &Signature) -> Option<GlobSet> {
     builder.build().ok()
 }
 
-/// Inputs smaller than this get the prefilter automaton that builds fastest (about 1 ms against about
-/// 15 ms for the DFA, which scans about 2.5 times faster: the break-even is near 3 MiB).
-pub const SMALL_INPUT: u64 = 4 << 20;
-
 /// Stands for "a private key block starts or ends on this line" among the candidates: the scanner
 /// tracks such blocks so that no line inside one is ever shown.
 pub const KEY_MARKER: usize = usize::MAX;
 
+/// A literal's bytes and whether it matches ASCII letters of either case.
+type LiteralKey = (Vec<u8>, bool);
+
 impl Prefilter {
     fn build<'a>(
         signatures: impl Iterator<Item = (usize, &'a Signature)>,
-        kind: AhoCorasickKind,
     ) -> Result<Prefilter, regex::Error> {
-        let mut exact: Vec<(Vec<u8>, Vec<usize>)> = Vec::new();
-        let mut folded: Vec<(Vec<u8>, Vec<usize>)> = Vec::new();
+        // (bytes, case-insensitive) and the signatures that need it.
+        let mut literals: Vec<(LiteralKey, Vec<usize>)> = Vec::new();
         let mut always = Vec::new();
         let mut always_patterns = Vec::new();
         for (flat, sig) in signatures {
             match literals::required(sig.regex.as_str()) {
                 Some(set) => {
                     for literal in set {
-                        let table = if literal.case_insensitive { &mut folded } else { &mut exact };
-                        match table.iter_mut().find(|(bytes, _)| *bytes == literal.bytes) {
+                        let key = (literal.bytes, literal.case_insensitive);
+                        match literals.iter_mut().find(|(k, _)| *k == key) {
                             Some((_, flats)) => flats.push(flat),
-                            None => table.push((literal.bytes, vec![flat])),
+                            None => literals.push((key, vec![flat])),
                         }
                     }
                 }
@@ -157,52 +138,36 @@ impl Prefilter {
                 }
             }
         }
-        exact.push((b"PRIVATE KEY-----".to_vec(), vec![KEY_MARKER]));
-        let automaton = |patterns: &[(Vec<u8>, Vec<usize>)], fold: bool| {
-            if patterns.is_empty() {
-                return None;
-            }
-            AhoCorasickBuilder::new()
-                .match_kind(MatchKind::Standard)
-                .kind(Some(kind))
-                .ascii_case_insensitive(fold)
-                .build(patterns.iter().map(|(bytes, _)| bytes))
-                .ok()
-        };
+        literals.push(((b"PRIVATE KEY-----".to_vec(), false), vec![KEY_MARKER]));
         let always_set = if always_patterns.is_empty() {
             None
         } else {
             Some(RegexSetBuilder::new(&always_patterns).size_limit(64 << 20).build()?)
         };
-        Ok(Prefilter {
-            exact: automaton(&exact, false),
-            exact_sigs: exact.into_iter().map(|(_, flats)| flats).collect(),
-            folded: automaton(&folded, true),
-            folded_sigs: folded.into_iter().map(|(_, flats)| flats).collect(),
-            always,
-            always_set,
-        })
+        let (keys, literal_sigs): (Vec<_>, Vec<_>) = literals.into_iter().unzip();
+        // Every literal is at least a gram long (see `literals::MIN_LITERAL`), so this never fails.
+        let grams = GramFilter::new(keys);
+        Ok(Prefilter { grams, literal_sigs, always, always_set })
     }
 
     /// Calls `found(line_start, signature)` for every signature with a literal on a line of
-    /// `haystack` (a buffer of whole lines), in no particular order. The automata skip quickly to the
-    /// next line holding any literal; only on such a line are all overlapping literals collected.
+    /// `haystack` (a buffer of whole lines), in no particular order and possibly more than once.
     pub fn candidates(&self, haystack: &[u8], found: &mut dyn FnMut(usize, usize)) {
-        for (automaton, sigs) in [(&self.exact, &self.exact_sigs), (&self.folded, &self.folded_sigs)] {
-            let Some(automaton) = automaton else { continue };
-            let mut at = 0;
-            while at < haystack.len() {
-                let Some(first) = automaton.find(Input::new(haystack).range(at..)) else { break };
-                let start = memchr::memrchr(b'\n', &haystack[..first.start()]).map_or(0, |i| i + 1);
-                let end = memchr::memchr(b'\n', &haystack[first.start()..])
-                    .map_or(haystack.len(), |i| first.start() + i + 1);
-                for m in automaton.find_overlapping_iter(&haystack[start..end]) {
-                    for flat in &sigs[m.pattern().as_usize()] {
-                        found(start, *flat);
-                    }
-                }
-                at = end;
+        let Some(grams) = &self.grams else { return };
+        // The line around the last occurrence, so that each line is delimited only once.
+        let mut line = 0..0;
+        grams.each(haystack, &mut |start, literal| {
+            if !line.contains(&start) {
+                let from = line.end.min(start);
+                let line_start =
+                    memchr::memrchr(b'\n', &haystack[from..start]).map_or(from, |i| from + i + 1);
+                let line_end =
+                    memchr::memchr(b'\n', &haystack[start..]).map_or(haystack.len(), |i| start + i + 1);
+                line = line_start..line_end;
             }
-        }
+            for flat in &self.literal_sigs[literal] {
+                found(line.start, *flat);
+            }
+        });
     }
 }

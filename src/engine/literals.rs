@@ -1,17 +1,20 @@
 //! Required literals of a signature: a set of byte strings such that every line the regex matches
 //! contains at least one of them. The scanner looks for these literals in whole buffers with
-//! Aho-Corasick and runs a signature's regex only on the lines where one of its literals occurs.
+//! the gram filter ([`super::grams`]) and runs a signature's regex only on the lines where one of its literals occurs.
 //!
 //! The extraction walks the regex's HIR: a concatenation must match each of its parts, so any part's
 //! required set will do, and a run of consecutive literal characters is one long literal; an
 //! alternation needs a set for every branch; a repetition with a minimum of one needs its body's.
-//! Case-insensitive letters (`(?i)`) are kept as ASCII case-insensitive literals. The longest, hence
-//! usually rarest, choice wins.
+//! Case-insensitive letters (`(?i)`) are kept as ASCII case-insensitive literals. The rarest choice
+//! in ordinary logs wins (see [`score`]).
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
-/// Literals shorter than this are too common to be worth a prefilter.
-pub const MIN_LITERAL: usize = 3;
+use super::grams;
+
+/// Literals shorter than this are too common to be worth a prefilter, and shorter than the gram
+/// filter's window.
+pub const MIN_LITERAL: usize = grams::GRAM;
 /// More alternatives than this and the set is not worth it either.
 const MAX_LITERALS: usize = 64;
 
@@ -35,14 +38,15 @@ fn usable(set: &[Literal]) -> bool {
     !set.is_empty() && set.len() <= MAX_LITERALS && set.iter().all(|l| l.bytes.len() >= MIN_LITERAL)
 }
 
-/// Quality of a set: its shortest literal, then fewer alternatives.
-/// Quality of a set: a case-sensitive set of reasonable length first (case-insensitive literals need
-/// a second automaton, which costs a second pass over every buffer), then its shortest literal, then
-/// fewer alternatives.
-fn score(set: &[Literal]) -> (bool, usize, std::cmp::Reverse<usize>) {
+/// Quality of a set: case-sensitive literals first (a case-insensitive one is looked for in every
+/// spelling of its rarest gram), then the rarest set by the background profile of ordinary logs (see
+/// [`super::grams`]), then its shortest literal, then fewer alternatives.
+fn score(set: &[Literal]) -> (bool, std::cmp::Reverse<u32>, usize, std::cmp::Reverse<usize>) {
     let shortest = set.iter().map(|l| l.bytes.len()).min().unwrap_or(0);
-    let exact = set.iter().all(|l| !l.case_insensitive) && shortest >= 6;
-    (exact, shortest, std::cmp::Reverse(set.len()))
+    let exact = set.iter().all(|l| !l.case_insensitive) && shortest >= grams::GRAM;
+    let frequency =
+        set.iter().map(|l| grams::rarity(&l.bytes, l.case_insensitive)).fold(0u32, u32::saturating_add);
+    (exact, std::cmp::Reverse(frequency), shortest, std::cmp::Reverse(set.len()))
 }
 
 fn better(a: Option<Vec<Literal>>, b: Option<Vec<Literal>>) -> Option<Vec<Literal>> {
@@ -196,8 +200,13 @@ mod tests {
     }
 
     #[test]
-    fn the_longest_required_part_wins() {
+    fn the_rarest_required_part_wins() {
         assert_eq!(lits(r"\S+ did not start\b"), Some(vec![(" did not start".into(), false)]));
+        // Every xtrace line names functions-common; a failure message is rare in a successful run.
+        assert_eq!(
+            lits(r"\S*functions-common:\d+ (?P<bridge>\S+) creation failed\s*$"),
+            Some(vec![(" creation failed".into(), false)])
+        );
         assert_eq!(
             lits(r"^\[ERROR\] \S+:\d+ Failed to set rabbitmq password"),
             Some(vec![(" Failed to set rabbitmq password".into(), false)])
