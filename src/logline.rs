@@ -5,6 +5,16 @@
 
 use std::borrow::Cow;
 
+/// The normalised message of a raw line that holds none of the bytes `\x1b`, `\x01` and `\x02`
+/// (so there is nothing to strip but the line end and the time stamps).
+pub fn plain_message(raw: &[u8]) -> &[u8] {
+    let mut line = raw;
+    while let [rest @ .., b'\n' | b'\r'] = line {
+        line = rest;
+    }
+    &line[prefix_len(line)..]
+}
+
 /// The normalised message of a raw line.
 pub fn message(raw: &[u8]) -> Cow<'_, [u8]> {
     let mut line = raw;

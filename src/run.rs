@@ -9,6 +9,7 @@ use std::{
     sync::{Arc, LazyLock},
 };
 
+use aho_corasick::packed::Searcher;
 use memchr::memmem::Finder;
 
 use serde::Serialize;
@@ -140,7 +141,7 @@ impl RunTracker {
     /// Notes the time stamp of a raw line, if it has one. Only the first is parsed at once; for the
     /// others the stamp's bytes are kept, and the last one is parsed when the run is summarised.
     pub fn stamp(&mut self, raw: &[u8]) {
-        if raw.len() < STAMP_LEN || !raw[0].is_ascii_digit() || raw[4] != b'-' {
+        if !looks_stamped(raw) {
             return;
         }
         if self.out.started.is_none() {
@@ -151,6 +152,25 @@ impl RunTracker {
         }
         self.last_stamp.clear();
         self.last_stamp.extend_from_slice(&raw[..raw.len().min(STAMP_KEEP)]);
+    }
+
+    /// Whether the first time stamp is known. From then on, [`RunTracker::stamp_last_of`] once per
+    /// buffer does what [`RunTracker::stamp`] on every line would.
+    pub fn has_start(&self) -> bool {
+        self.out.started.is_some()
+    }
+
+    /// Notes the time stamp of the last line of `buffer` (whole lines) that has one.
+    pub fn stamp_last_of(&mut self, buffer: &[u8]) {
+        let mut end = buffer.len();
+        while end > 0 {
+            let start = memchr::memrchr(b'\n', &buffer[..end - 1]).map_or(0, |i| i + 1);
+            if looks_stamped(&buffer[start..end]) {
+                self.stamp(&buffer[start..end]);
+                return;
+            }
+            end = start;
+        }
     }
 
     /// Feeds one message (see [`crate::logline::message`]).
@@ -213,8 +233,8 @@ impl RunTracker {
         // `+ file:function:line :   command`: the trap handlers, and `die` and its helpers (whose
         // first lines are traced before they turn xtrace off), show in the function field; they are
         // not the command that failed.
-        static TRAPS: LazyLock<[Finder<'static>; 8]> = LazyLock::new(|| {
-            [
+        static TRAPS: LazyLock<Option<Searcher>> = LazyLock::new(|| {
+            Searcher::new([
                 "exit_trap",
                 "err_trap",
                 "kill_spinner",
@@ -223,12 +243,11 @@ impl RunTracker {
                 ":err:",
                 ":err_if_not_set:",
                 ":backtrace:",
-            ]
-            .map(Finder::new)
+            ])
         });
         static STACK_SH: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("stack.sh:"));
         let head = &message[..message.len().min(96)];
-        let in_trap = TRAPS.iter().any(|t| t.find(head).is_some());
+        let in_trap = TRAPS.as_ref().is_some_and(|traps| traps.find(head).is_some());
         if !in_trap {
             if STACK_SH.find(head).is_some() {
                 self.out.saw_run = true;
@@ -288,6 +307,9 @@ impl RunTracker {
     }
 
     fn plain_phase(&self, trimmed: &[u8]) -> Option<String> {
+        if !self.summary_file && !(MIN_PHASE..=MAX_PHASE).contains(&trimmed.len()) {
+            return None;
+        }
         let text = std::str::from_utf8(trimmed).ok()?;
         if self.summary_file {
             let skip = text.is_empty()
@@ -301,6 +323,23 @@ impl RunTracker {
 
 /// Phases that `echo_summary` prints in stack.sh and lib/, in the order a run reaches them (used for
 /// console captures without xtrace).
+/// Length bounds of [`KNOWN_PHASES`], so that most lines are ruled out at once.
+const MIN_PHASE: usize = phase_length(true);
+const MAX_PHASE: usize = phase_length(false);
+
+const fn phase_length(shortest: bool) -> usize {
+    let mut i = 1;
+    let mut length = KNOWN_PHASES[0].len();
+    while i < KNOWN_PHASES.len() {
+        let this = KNOWN_PHASES[i].len();
+        if (shortest && this < length) || (!shortest && this > length) {
+            length = this;
+        }
+        i += 1;
+    }
+    length
+}
+
 pub const KNOWN_PHASES: &[&str] = &[
     "Installing package prerequisites",
     "Installing OpenStack project source",
@@ -374,6 +413,11 @@ fn echo_summary_arg(message: &[u8]) -> Option<String> {
         return None;
     }
     Some(arg.to_string())
+}
+
+/// A cheap look at whether a raw line starts with a `YYYY-` time stamp.
+fn looks_stamped(raw: &[u8]) -> bool {
+    raw.len() >= STAMP_LEN && raw[0].is_ascii_digit() && raw[4] == b'-'
 }
 
 fn is_async_failure(message: &[u8]) -> bool {

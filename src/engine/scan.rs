@@ -99,7 +99,7 @@ impl<'m, 'r> SourceScanner<'m, 'r> {
             }
         });
         candidates.sort_unstable();
-        let mut escapes = memchr::memchr2_iter(0x1b, 0x01, chunk).peekable();
+        let mut escapes = memchr::memchr3_iter(0x1b, 0x01, 0x02, chunk).peekable();
         let mut next = 0;
         let mut start = 0;
         while start < chunk.len() {
@@ -126,6 +126,9 @@ impl<'m, 'r> SourceScanner<'m, 'r> {
             self.line_sigs = sigs;
             start = end;
         }
+        if let Some(tracker) = &mut self.tracker {
+            tracker.stamp_last_of(chunk);
+        }
         self.candidates = candidates;
     }
 
@@ -140,12 +143,16 @@ impl<'m, 'r> SourceScanner<'m, 'r> {
         let hidden = was_in_key && self.in_key && self.matcher.redactor.is_enabled();
         let message = if hidden {
             std::borrow::Cow::Borrowed(&b"[REDACTED:private-key]"[..])
-        } else {
+        } else if escaped {
             logline::message(raw)
+        } else {
+            std::borrow::Cow::Borrowed(logline::plain_message(raw))
         };
         let xtrace = logline::is_xtrace(&message);
         if let Some(tracker) = &mut self.tracker {
-            tracker.stamp(raw);
+            if !tracker.has_start() {
+                tracker.stamp(raw);
+            }
             tracker.feed(number, &message, xtrace);
         }
         if !self.pending.is_empty() {
