@@ -7,7 +7,7 @@
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::bytes::{RegexSet, RegexSetBuilder};
 
-use std::sync::Arc;
+use std::{collections::HashMap, sync::Arc};
 
 use super::{grams::GramFilter, literals};
 use crate::{
@@ -119,6 +119,7 @@ impl Prefilter {
     ) -> Result<Prefilter, regex::Error> {
         // (bytes, case-insensitive) and the signatures that need it.
         let mut literals: Vec<(LiteralKey, Vec<usize>)> = Vec::new();
+        let mut index: HashMap<LiteralKey, usize> = HashMap::new();
         let mut always = Vec::new();
         let mut always_patterns = Vec::new();
         for (flat, sig) in signatures {
@@ -126,9 +127,12 @@ impl Prefilter {
                 Some(set) => {
                     for literal in set {
                         let key = (literal.bytes, literal.case_insensitive);
-                        match literals.iter_mut().find(|(k, _)| *k == key) {
-                            Some((_, flats)) => flats.push(flat),
-                            None => literals.push((key, vec![flat])),
+                        match index.get(&key) {
+                            Some(at) => literals[*at].1.push(flat),
+                            None => {
+                                index.insert(key.clone(), literals.len());
+                                literals.push((key, vec![flat]));
+                            }
                         }
                     }
                 }

@@ -31,26 +31,26 @@ fn background(gram: &[u8]) -> u32 {
 
 /// Every spelling of `gram` that an ASCII case-insensitive match accepts (the gram itself when
 /// `folded` is false).
-fn spellings(gram: &[u8], folded: bool) -> Vec<Vec<u8>> {
-    let mut out = vec![Vec::with_capacity(gram.len())];
-    for &byte in gram {
-        let variants: &[u8] = if folded && byte.is_ascii_alphabetic() {
-            &[byte.to_ascii_lowercase(), byte.to_ascii_uppercase()]
-        } else {
-            std::slice::from_ref(&byte)
-        };
-        out = out
-            .into_iter()
-            .flat_map(|prefix| {
-                variants.iter().map(move |v| {
-                    let mut next = prefix.clone();
-                    next.push(*v);
-                    next
-                })
-            })
-            .collect();
+fn spellings(gram: [u8; GRAM], folded: bool) -> impl Iterator<Item = [u8; GRAM]> {
+    let mut letters = [0usize; GRAM];
+    let mut count = 0;
+    for (at, byte) in gram.iter().enumerate() {
+        if folded && byte.is_ascii_alphabetic() {
+            letters[count] = at;
+            count += 1;
+        }
     }
-    out
+    (0..1u32 << count).map(move |mask| {
+        let mut spelling = gram;
+        for (bit, at) in letters[..count].iter().enumerate() {
+            spelling[*at] = if mask & (1 << bit) != 0 {
+                spelling[*at].to_ascii_uppercase()
+            } else {
+                spelling[*at].to_ascii_lowercase()
+            };
+        }
+        spelling
+    })
 }
 
 /// The rarest gram of `literal` and its estimated frequency (summed over its spellings when
@@ -58,7 +58,15 @@ fn spellings(gram: &[u8], folded: bool) -> Vec<Vec<u8>> {
 pub fn rarest(literal: &[u8], folded: bool) -> Option<(&[u8], u32)> {
     literal
         .windows(GRAM)
-        .map(|gram| (gram, spellings(gram, folded).iter().map(|s| background(s)).sum::<u32>()))
+        .map(|gram| {
+            let window: [u8; GRAM] = gram.try_into().unwrap_or_default();
+            let count = if folded {
+                spellings(window, true).map(|s| background(&s)).fold(0u32, u32::saturating_add)
+            } else {
+                background(&window)
+            };
+            (gram, count)
+        })
         .min_by_key(|(_, count)| *count)
 }
 
@@ -92,9 +100,8 @@ impl GramFilter {
         for (index, (literal, folded)) in literals.iter().enumerate() {
             let (gram, _) = rarest(literal, *folded)?;
             let offset = gram.as_ptr() as usize - literal.as_ptr() as usize;
-            for spelling in spellings(gram, *folded) {
-                let window = <[u8; GRAM]>::try_from(spelling.as_slice()).ok()?;
-                let slot = gram_hash(u32::from_le_bytes(window), FILTER_BITS);
+            for spelling in spellings(gram.try_into().ok()?, *folded) {
+                let slot = gram_hash(u32::from_le_bytes(spelling), FILTER_BITS);
                 by_slot.push((slot, u32::try_from(index).ok()?, u32::try_from(offset).ok()?));
             }
         }
