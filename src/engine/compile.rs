@@ -5,6 +5,7 @@
 //! every line.
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
+use rayon::prelude::*;
 use regex::bytes::{RegexSet, RegexSetBuilder};
 
 use std::{collections::HashMap, sync::Arc};
@@ -66,7 +67,8 @@ impl<'r> Matcher<'r> {
             let r: SigRef = sigs[flat];
             &rules.rules[r.rule].signatures[r.sig]
         };
-        let prefilter = Prefilter::build((0..sigs.len()).map(|flat| (flat, signature(flat))))?;
+        let signatures: Vec<&Signature> = (0..sigs.len()).map(signature).collect();
+        let prefilter = Prefilter::build(&signatures)?;
         Ok(Matcher { rules, sigs, prefilter, redactor: Arc::new(Redactor::disabled()), globs })
     }
 
@@ -114,16 +116,17 @@ pub const KEY_MARKER: usize = usize::MAX;
 type LiteralKey = (Vec<u8>, bool);
 
 impl Prefilter {
-    fn build<'a>(
-        signatures: impl Iterator<Item = (usize, &'a Signature)>,
-    ) -> Result<Prefilter, regex::Error> {
+    fn build(signatures: &[&Signature]) -> Result<Prefilter, regex::Error> {
         // (bytes, case-insensitive) and the signatures that need it.
         let mut literals: Vec<(LiteralKey, Vec<usize>)> = Vec::new();
         let mut index: HashMap<LiteralKey, usize> = HashMap::new();
         let mut always = Vec::new();
         let mut always_patterns = Vec::new();
-        for (flat, sig) in signatures {
-            match literals::required(sig.regex.as_str()) {
+        // Parsing every regex for its literals is most of the start-up: spread it over the cores.
+        let required: Vec<_> =
+            signatures.par_iter().map(|sig| literals::required(sig.regex.as_str())).collect();
+        for (flat, (sig, required)) in signatures.iter().zip(required).enumerate() {
+            match required {
                 Some(set) => {
                     for literal in set {
                         let key = (literal.bytes, literal.case_insensitive);
