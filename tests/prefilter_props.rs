@@ -19,7 +19,14 @@ fn plain_search(filter: &GramFilter, haystack: &[u8]) -> Vec<(usize, usize)> {
         } else {
             (&haystack.to_vec(), literal.clone())
         };
-        out.extend(memchr::memmem::find_iter(text, &needle).map(|start| (start, index)));
+        // Overlapping occurrences too (`git call failed: [git call failed: [`), as the filter
+        // reports them.
+        let finder = memchr::memmem::Finder::new(&needle);
+        let mut at = 0;
+        while let Some(found) = text.get(at..).and_then(|rest| finder.find(rest)) {
+            out.push((at + found, index));
+            at += found + 1;
+        }
     }
     out.sort_unstable();
     out
@@ -56,6 +63,18 @@ fn every_literal_in_every_sample_is_found() {
         assert_eq!(filtered(filter, &bytes), want, "{}", file.display());
     }
     assert!(total > 100, "only {total} literal occurrences in all samples: the test would prove little");
+}
+
+#[test]
+fn overlapping_occurrences_of_one_literal_are_all_found() {
+    // Found by fuzzing: a literal that overlaps itself when the message repeats.
+    let filter = builtin_filter();
+    let text = b"[ERROR] ./functions-common:709 git call failed: [git call failed: [git clone https://x]\n";
+    let found = filtered(filter, text);
+    assert_eq!(found, plain_search(filter, text));
+    let repeated =
+        found.iter().filter(|(_, literal)| found.iter().filter(|(_, l)| l == literal).count() > 1).count();
+    assert!(repeated >= 2, "{found:?}");
 }
 
 /// Text made of pieces of the built-in literals (whole, cut, in the other case) and random bytes.

@@ -1,5 +1,6 @@
 //! Arbitrary bytes as a log: line normalisation, the run model fed line by line, and the full scan
-//! of a stack.sh log with the built-in rules must never panic.
+//! of a stack.sh log with the built-in rules must never panic; the gram filter must report exactly
+//! the literal occurrences a plain search finds.
 
 #![no_main]
 
@@ -42,4 +43,23 @@ fuzz_target!(|data: &[u8]| {
     scanner.chunk(data);
     let scan = scanner.finish();
     assert!(scan.lines as usize <= data.len());
+
+    let Some(grams) = &matcher().prefilter.grams else { return };
+    let mut found = Vec::new();
+    grams.each(data, &mut |start, literal| found.push((start, literal)));
+    found.sort_unstable();
+    let lower = data.to_ascii_lowercase();
+    let mut want = Vec::new();
+    for (index, (literal, folded)) in grams.literals().iter().enumerate() {
+        let (text, needle) = if *folded { (&lower[..], literal.to_ascii_lowercase()) } else { (data, literal.clone()) };
+        // Overlapping occurrences too, as the filter reports them.
+        let finder = memchr::memmem::Finder::new(&needle);
+        let mut at = 0;
+        while let Some(found) = text.get(at..).and_then(|rest| finder.find(rest)) {
+            want.push((at + found, index));
+            at += found + 1;
+        }
+    }
+    want.sort_unstable();
+    assert_eq!(found, want);
 });
