@@ -543,6 +543,19 @@ fn rules_check(cli: &Cli, dir: Option<&Path>) -> Result<u8> {
     for problem in &problems {
         writeln!(out, "{problem}")?;
     }
+    // Not a problem, but every scan pays for it.
+    for flat in &matcher.prefilter.always {
+        let at = matcher.sigs[*flat];
+        let path = &set.rules[at.rule].path;
+        if own.contains(path) {
+            writeln!(
+                out,
+                "{path}: note: signature {} has no fixed text of 4 or more characters, so it is checked on \
+                 every line of every log",
+                at.sig + 1
+            )?;
+        }
+    }
     let checked = set.rules.iter().filter(|r| own.contains(&r.path)).count();
     let tests: usize = set.rules.iter().filter(|r| own.contains(&r.path)).map(|r| r.tests.len()).sum();
     writeln!(

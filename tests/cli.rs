@@ -198,6 +198,22 @@ fn the_builtin_rules_check_clean() {
 }
 
 #[test]
+fn rules_check_notes_a_regex_without_fixed_text() {
+    let (code, out, _) = stdout_of(doctor().args(["rules", "check", "tests/data/slow-rules"]));
+    assert_eq!(code, 0, "a note is not a problem: {out}");
+    assert!(
+        out.contains(
+            "tests/data/slow-rules/git/counted-words.toml: note: signature 1 has no fixed text of 4 or more \
+             characters, so it is checked on every line of every log"
+        ),
+        "{out}"
+    );
+    assert!(out.ends_with("1 rules and 2 tests checked, 0 problems\n"), "{out}");
+    let (_, builtin, _) = stdout_of(doctor().args(["rules", "check", "rules"]));
+    assert!(!builtin.contains("note:"), "{builtin}");
+}
+
+#[test]
 fn explain_shows_the_entry_and_suggests_on_typos() {
     let (code, out, _) = stdout_of(doctor().args(["explain", "git-tls-ca-missing"]));
     assert_eq!(code, 0);
