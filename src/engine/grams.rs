@@ -1,14 +1,16 @@
-//! The first stage of the literal prefilter: a filter over 4-byte windows ("grams"). Each required
-//! literal is represented by its rarest gram, judged by a background profile of how often each gram
-//! occurs in the logs of successful DevStack runs (written by the build script from
-//! `samples/logs/success/`). The filter is a bitmap of gram hashes small enough to stay in the
-//! first-level cache; looking a position up has no dependency on the previous position, so the scan
-//! runs several times faster than a byte-at-a-time automaton. A position it reports holds a gram of
-//! some literal, or collides with one; it is verified against the literals whose gram hashes there.
+//! The literal prefilter: a filter over 4-byte windows ("grams"). Each required literal is
+//! represented by a run of consecutive grams (four when it is long enough), the rarest such run by a
+//! background profile of how often each gram occurs in the logs of successful DevStack runs (written
+//! by the build script from `samples/logs/success/`). The filter is a bitmap of gram hashes small
+//! enough to stay in the first-level cache, probed at every fourth position (a literal's four grams
+//! cover four consecutive positions, so one of them is probed wherever the literal is); probes do
+//! not depend on each other, so the scan runs many times faster than a byte-at-a-time automaton. A
+//! probe that hits is verified against the literals whose grams hash there.
 
 pub use super::gram_hash::{gram_hash, PROFILE_BITS};
 
-/// The background profile: one saturating count per hash bucket of [`PROFILE_BITS`] bits.
+/// The background profile: one byte per hash bucket of [`PROFILE_BITS`] bits, `16 * log2(1 + n)`
+/// for the `n` occurrences of the grams that hash there.
 static PROFILE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/gram_profile.bin"));
 
 /// Length of a gram.
@@ -22,9 +24,8 @@ const FILTER_BITS: u32 = PROFILE_BITS;
 /// How often `gram` (exactly these bytes) occurs in the background logs, as far as the hashed
 /// profile can tell (a collision can only make it look more common). The profile stores
 /// `16 * log2(1 + n)`; this turns it back into a count.
-fn background(gram: &[u8]) -> u32 {
-    let Ok(window) = <[u8; GRAM]>::try_from(gram) else { return u32::MAX };
-    let slot = gram_hash(u32::from_le_bytes(window), PROFILE_BITS);
+fn background(gram: [u8; GRAM]) -> u32 {
+    let slot = gram_hash(u32::from_le_bytes(gram), PROFILE_BITS);
     let stored = PROFILE.get(slot).copied().unwrap_or(0);
     (f64::from(stored) / 16.0).exp2().round() as u32 - 1
 }
@@ -53,40 +54,61 @@ fn spellings(gram: [u8; GRAM], folded: bool) -> impl Iterator<Item = [u8; GRAM]>
     })
 }
 
-/// The rarest gram of `literal` and its estimated frequency (summed over its spellings when
-/// `folded`), or `None` when the literal is shorter than a gram.
-pub fn rarest(literal: &[u8], folded: bool) -> Option<(&[u8], u32)> {
-    literal
-        .windows(GRAM)
-        .map(|gram| {
-            let window: [u8; GRAM] = gram.try_into().unwrap_or_default();
-            let count = if folded {
-                spellings(window, true).map(|s| background(&s)).fold(0u32, u32::saturating_add)
-            } else {
-                background(&window)
-            };
-            (gram, count)
-        })
-        .min_by_key(|(_, count)| *count)
+/// Background count of one gram of a literal (summed over its spellings when `folded`).
+fn gram_count(gram: &[u8], folded: bool) -> u32 {
+    let window: [u8; GRAM] = gram.try_into().unwrap_or_default();
+    if folded {
+        spellings(window, true).map(background).fold(0u32, u32::saturating_add)
+    } else {
+        background(window)
+    }
 }
 
-/// Estimated frequency of a literal in ordinary logs: that of its rarest gram; a literal shorter
-/// than a gram counts as very common.
+/// The run of `count` consecutive grams of `literal` with the lowest summed background count, as
+/// (offset of its first gram, sum), or `None` when the literal has fewer grams.
+fn rarest_run(literal: &[u8], folded: bool, count: usize) -> Option<(usize, u32)> {
+    let counts: Vec<u32> = literal.windows(GRAM).map(|gram| gram_count(gram, folded)).collect();
+    counts
+        .windows(count.max(1))
+        .enumerate()
+        .map(|(at, run)| (at, run.iter().fold(0u32, |a, b| a.saturating_add(*b))))
+        .min_by_key(|(_, sum)| *sum)
+}
+
+/// Grams of a literal at consecutive offsets that the filter needs to probe one position in
+/// `literal.len() - GRAM + 1`, at most [`MAX_STRIDE`].
+fn stride_of(literal: &[u8]) -> usize {
+    (literal.len() + 1).saturating_sub(GRAM).clamp(1, MAX_STRIDE)
+}
+
+/// Estimated cost of a literal in ordinary logs: the summed background count of the grams the
+/// filter would use for it (see [`GramFilter`]); a literal shorter than a gram counts as very
+/// common.
 pub fn rarity(literal: &[u8], folded: bool) -> u32 {
-    rarest(literal, folded).map_or(u32::MAX / 1024, |(_, count)| count)
+    rarest_run(literal, folded, stride_of(literal)).map_or(u32::MAX / 1024, |(_, sum)| sum)
 }
 
-/// The gram filter over a set of literals, with what it needs to verify a hit.
+/// Most positions the filter skips between two probes. A literal of at least
+/// `GRAM + MAX_STRIDE - 1` bytes is represented by that many consecutive grams, so that one of them
+/// starts at a probed position wherever the literal is.
+pub const MAX_STRIDE: usize = 4;
+
+/// The gram filter over a set of literals, with what it needs to verify a hit. Only every
+/// `stride`-th position is probed: each literal is represented by `stride` consecutive grams (the
+/// rarest such run), so exactly one of them starts at a probed position wherever the literal occurs,
+/// and each occurrence is reported once.
 #[derive(Debug, Clone)]
 pub struct GramFilter {
-    /// Bit `hash(gram)` is set for the chosen gram of every literal (every spelling of it).
+    /// Positions between two probes: [`MAX_STRIDE`], or less when a literal is too short for it.
+    stride: usize,
+    /// Bit `hash(gram)` is set for the chosen grams of every literal (every spelling of them).
     bits: Vec<u64>,
     /// Set bits before each word of `bits`: with a popcount, the rank of a set bit among all set
     /// bits, which indexes `starts`.
     ranks: Vec<u32>,
     /// For the set bit of rank `r`, its literals are `entries[starts[r]..starts[r + 1]]`.
     starts: Vec<u32>,
-    /// (index into `literals`, offset of the chosen gram in the literal), grouped by set bit.
+    /// (index into `literals`, offset of a chosen gram in the literal), grouped by set bit.
     entries: Vec<(u32, u32)>,
     /// The literals, with whether they match ASCII letters of either case.
     literals: Vec<(Vec<u8>, bool)>,
@@ -96,13 +118,19 @@ impl GramFilter {
     /// A filter that finds every occurrence of every literal, or `None` when a literal is shorter
     /// than a gram. Literal `i` of `literals` is reported as `i`.
     pub fn new(literals: Vec<(Vec<u8>, bool)>) -> Option<GramFilter> {
+        if literals.iter().any(|(literal, _)| literal.len() < GRAM) {
+            return None;
+        }
+        let stride = literals.iter().map(|(literal, _)| stride_of(literal)).min().unwrap_or(MAX_STRIDE);
         let mut by_slot: Vec<(usize, u32, u32)> = Vec::new();
         for (index, (literal, folded)) in literals.iter().enumerate() {
-            let (gram, _) = rarest(literal, *folded)?;
-            let offset = gram.as_ptr() as usize - literal.as_ptr() as usize;
-            for spelling in spellings(gram.try_into().ok()?, *folded) {
-                let slot = gram_hash(u32::from_le_bytes(spelling), FILTER_BITS);
-                by_slot.push((slot, u32::try_from(index).ok()?, u32::try_from(offset).ok()?));
+            let (first, _) = rarest_run(literal, *folded, stride)?;
+            for offset in first..first + stride {
+                let gram: [u8; GRAM] = literal.get(offset..offset + GRAM)?.try_into().ok()?;
+                for spelling in spellings(gram, *folded) {
+                    let slot = gram_hash(u32::from_le_bytes(spelling), FILTER_BITS);
+                    by_slot.push((slot, u32::try_from(index).ok()?, u32::try_from(offset).ok()?));
+                }
             }
         }
         by_slot.sort_unstable();
@@ -124,7 +152,7 @@ impl GramFilter {
             ranks.push(seen);
             seen += word.count_ones();
         }
-        Some(GramFilter { bits, ranks, starts, entries, literals })
+        Some(GramFilter { stride, bits, ranks, starts, entries, literals })
     }
 
     /// The literals whose chosen gram hashes like `window` (which the bitmap holds).
@@ -143,25 +171,29 @@ impl GramFilter {
         (self.bits[slot >> 6] >> (slot & 63)) & 1
     }
 
-    /// The first position at or after `from` where the bitmap says a gram may start.
+    /// The first probed position at or after `from` (`from`, `from + stride`, ...) where the
+    /// bitmap says a gram may start.
     #[inline]
     fn next(&self, haystack: &[u8], from: usize) -> Option<usize> {
         let mut at = from;
-        // Five windows from each 8-byte load.
-        while let Some(eight) = haystack.get(at..at + 8) {
-            let word = u64::from_le_bytes(eight.try_into().ok()?);
-            for shift in 0..5 {
-                if self.bit((word >> (8 * shift)) as u32) != 0 {
-                    return Some(at + shift);
+        if self.stride == GRAM {
+            // The usual case: two probes from each 8-byte load.
+            while let Some(eight) = haystack.get(at..at + 8) {
+                let word = u64::from_le_bytes(eight.try_into().ok()?);
+                if self.bit(word as u32) != 0 {
+                    return Some(at);
                 }
+                if self.bit((word >> 32) as u32) != 0 {
+                    return Some(at + GRAM);
+                }
+                at += 8;
             }
-            at += 5;
         }
         while let Some(four) = haystack.get(at..at + GRAM) {
             if self.bit(u32::from_le_bytes(four.try_into().ok()?)) != 0 {
                 return Some(at);
             }
-            at += 1;
+            at += self.stride;
         }
         None
     }
@@ -171,12 +203,13 @@ impl GramFilter {
         &self.literals
     }
 
-    /// Calls `found(start, literal)` for every occurrence of every literal in `haystack`, overlapping
-    /// ones included, in order of the position of their chosen gram.
+    /// Calls `found(start, literal)` once for every occurrence of every literal in `haystack`,
+    /// overlapping ones included, in order of the position of the gram that found them.
     pub fn each(&self, haystack: &[u8], found: &mut dyn FnMut(usize, usize)) {
         let mut at = 0;
         while let Some(hit) = self.next(haystack, at) {
-            at = hit + 1;
+            // Probes stay `stride` apart, so that no literal slips between two of them.
+            at = hit + self.stride;
             let Some(window) = haystack.get(hit..hit + GRAM) else { break };
             let word = u32::from_le_bytes(window.try_into().unwrap_or_default());
             for &(index, offset) in self.entries_of(word) {
@@ -222,6 +255,21 @@ mod tests {
     }
 
     #[test]
+    fn a_literal_is_found_once_at_every_alignment_with_the_full_stride() {
+        let filter =
+            GramFilter::new(vec![(b"Killed process".to_vec(), false), (b"out of memory".to_vec(), true)])
+                .expect("long enough");
+        assert_eq!(filter.stride, MAX_STRIDE);
+        for pad in 0..2 * MAX_STRIDE {
+            let text = format!("{}Out Of Memory: Killed process 42\n", "x".repeat(pad));
+            let mut found = Vec::new();
+            filter.each(text.as_bytes(), &mut |start, literal| found.push((start, literal)));
+            found.sort_unstable();
+            assert_eq!(found, vec![(pad, 1), (pad + 15, 0)], "padding {pad}");
+        }
+    }
+
+    #[test]
     fn a_literal_shorter_than_a_gram_means_no_filter() {
         assert!(GramFilter::new(vec![(b"abc".to_vec(), false)]).is_none());
     }
@@ -242,7 +290,12 @@ mod tests {
     #[test]
     fn the_profile_knows_common_grams_from_rare_ones() {
         // Built from samples/logs/success: xtrace lines are everywhere, this error text nowhere.
-        assert!(background(b"func") > background(b"Trac"), "{} {}", background(b"func"), background(b"Trac"));
+        assert!(
+            background(*b"func") > background(*b"Trac"),
+            "{} {}",
+            background(*b"func"),
+            background(*b"Trac")
+        );
         assert!(rarity(b"functions-common:", false) > rarity(b" creation failed", false));
     }
 }
