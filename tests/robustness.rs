@@ -336,6 +336,23 @@ fn ansi_colour_around_and_inside_the_failure_message_still_matches() {
 }
 
 #[test]
+fn a_coloured_private_key_line_is_handled_not_a_crash() {
+    // A line with an escape sequence is searched again after the escapes are removed; the private
+    // key marker found there once made the scanner index its signature table with the marker.
+    let mut text = git_tls_log();
+    text.extend_from_slice(
+        b"\x1b[0m-----BEGIN RSA PRIVATE KEY-----\nMIIEsecretbody\n-----END RSA PRIVATE KEY-----\n",
+    );
+    let dir = tempdir();
+    let file = dir.path().join("key.log");
+    std::fs::write(&file, text).expect("write");
+    let run = diagnose_json(&[&file]);
+    run.sane();
+    assert_eq!(run.code, 1, "{}", run.err);
+    assert_known_failure_found(&run.json());
+}
+
+#[test]
 fn a_truncated_gzip_is_reported_by_name_and_the_rest_is_scanned() {
     let dir = tempdir();
     let full = gzip(&harmless_log(20_000));

@@ -162,8 +162,9 @@ impl<'m, 'r> SourceScanner<'m, 'r> {
         if escaped {
             sigs.clear();
             let applicable = &self.applicable;
+            // Markers (`KEY_MARKER`) are not signatures; the raw line's were handled above.
             prefilter.candidates(&message, &mut |_, flat| {
-                if applicable[flat] {
+                if applicable.get(flat).copied().unwrap_or(false) {
                     sigs.push(flat);
                 }
             });
