@@ -5,6 +5,8 @@
 //!   follows it; throughput in bytes.
 //! - `scan/screen-n-cpu.txt`: the same over ~8 MiB of a service journal found by walking a directory
 //!   (the rules' `files` globs apply).
+//! - `prefilter/grams`: the gram filter alone (`GramFilter::each`, every literal occurrence) over the
+//!   same mixed log, the part of a scan that reads every byte.
 //! - `startup/load`, `startup/load+compile`: loading and validating the embedded rules, and that plus
 //!   compiling them into a `Matcher` (what every `devstack-doctor` invocation pays before reading).
 //!
@@ -99,6 +101,24 @@ fn bench_scan(c: &mut Criterion) {
     group.finish();
 }
 
+fn bench_prefilter(c: &mut Criterion) {
+    let rules = gen::builtin_rules().expect("the built-in rules load without problems");
+    let matcher = Matcher::new(&rules).expect("the built-in rules compile");
+    let grams = matcher.prefilter.grams.as_ref().expect("the built-in rules have literals");
+    let buf = gen::buffer_with_plants(&matcher, gen::Kind::Mixed, "stack.sh.log", BUFFER, SEED);
+    let mut group = c.benchmark_group("prefilter");
+    group.sample_size(20);
+    group.throughput(Throughput::Bytes(buf.len() as u64));
+    group.bench_function("grams", |b| {
+        b.iter(|| {
+            let mut found = 0usize;
+            grams.each(black_box(&buf), &mut |start, literal| found += start ^ literal);
+            black_box(found)
+        })
+    });
+    group.finish();
+}
+
 fn bench_startup(c: &mut Criterion) {
     let mut group = c.benchmark_group("startup");
     group.sample_size(20);
@@ -118,5 +138,5 @@ fn bench_startup(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_scan, bench_startup);
+criterion_group!(benches, bench_scan, bench_prefilter, bench_startup);
 criterion_main!(benches);
