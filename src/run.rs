@@ -4,13 +4,12 @@
 //! failure. Works on the log file, console captures and CI output alike because it reads messages
 //! (see [`crate::logline`]), not raw lines.
 
-use std::{
-    collections::VecDeque,
-    sync::{Arc, LazyLock},
-};
+use std::sync::{Arc, LazyLock};
 
-use aho_corasick::packed::Searcher;
 use memchr::memmem::Finder;
+
+mod lookback;
+pub use lookback::{Before, KeyBlocks, HIDDEN_KEY_LINE};
 
 use serde::Serialize;
 
@@ -103,10 +102,6 @@ const MAX_FRAMES: usize = 32;
 pub struct RunTracker {
     summary_file: bool,
     out: RunSummary,
-    /// The last lines seen, as raw messages; buffers are reused so that following a run costs no
-    /// allocation per line.
-    recent: VecDeque<(u64, Vec<u8>)>,
-    last_command: Option<(u64, Vec<u8>)>,
     trace: Option<Vec<String>>,
     after_left: usize,
     /// Applied to every line the summary keeps, before it is capped.
@@ -160,6 +155,17 @@ impl RunTracker {
         self.out.started.is_some()
     }
 
+    /// Notes the time stamp of the first line of `buffer` (whole lines) that has one, unless the
+    /// first is known already.
+    pub fn stamp_first_of(&mut self, buffer: &[u8]) {
+        let mut start = 0;
+        while start < buffer.len() && !self.has_start() {
+            let end = memchr::memchr(b'\n', &buffer[start..]).map_or(buffer.len(), |i| start + i + 1);
+            self.stamp(&buffer[start..end]);
+            start = end;
+        }
+    }
+
     /// Notes the time stamp of the last line of `buffer` (whole lines) that has one.
     pub fn stamp_last_of(&mut self, buffer: &[u8]) {
         let mut end = buffer.len();
@@ -174,13 +180,13 @@ impl RunTracker {
     }
 
     /// Feeds one message (see [`crate::logline::message`]).
-    pub fn feed(&mut self, line: u64, message: &[u8], xtrace: bool) {
+    pub fn feed(&mut self, line: u64, message: &[u8], xtrace: bool, before: &dyn Fn() -> Before) {
         let text = |redactor: Option<&crate::redact::Redactor>| NumberedLine {
             line,
             text: redacted_text(redactor, message),
         };
         if xtrace {
-            self.xtrace(line, message);
+            self.xtrace(message);
             return;
         }
         let trimmed = message.trim_ascii();
@@ -193,7 +199,6 @@ impl RunTracker {
                 if trace.len() < MAX_FRAMES && !trimmed.is_empty() {
                     trace.push(redacted_text(self.redactor.as_deref(), message));
                 }
-                self.remember(line, message);
                 return;
             }
         }
@@ -202,11 +207,11 @@ impl RunTracker {
             self.out.saw_run = true;
         } else if trimmed.starts_with(b"[ERROR] ") {
             let frames = self.trace.take().unwrap_or_default();
-            self.error(text(self.redactor.as_deref()), frames);
+            self.error(text(self.redactor.as_deref()), frames, before);
         } else if is_async_failure(trimmed) {
-            self.error(text(self.redactor.as_deref()), Vec::new());
+            self.error(text(self.redactor.as_deref()), Vec::new(), before);
         } else if trimmed == b"Error on exit" || is_stack_failed(trimmed) {
-            self.failed(text(self.redactor.as_deref()));
+            self.failed(text(self.redactor.as_deref()), before);
         } else if is_success(trimmed) {
             self.out.status = RunStatus::Succeeded;
             self.out.saw_run = true;
@@ -214,7 +219,6 @@ impl RunTracker {
             self.out.phase = Some(phase);
             self.out.saw_run = true;
         }
-        self.remember(line, message);
     }
 
     /// The summary of what was fed.
@@ -225,81 +229,63 @@ impl RunTracker {
         self.out
     }
 
-    fn xtrace(&mut self, line: u64, message: &[u8]) {
+    fn xtrace(&mut self, message: &[u8]) {
         if let Some(phase) = echo_summary_arg(message) {
             self.out.phase = Some(phase);
             self.out.saw_run = true;
         }
-        // `+ file:function:line :   command`: the trap handlers, and `die` and its helpers (whose
-        // first lines are traced before they turn xtrace off), show in the function field; they are
-        // not the command that failed.
-        static TRAPS: LazyLock<Option<Searcher>> = LazyLock::new(|| {
-            Searcher::new([
-                "exit_trap",
-                "err_trap",
-                "kill_spinner",
-                ":die:",
-                ":die_if_not_set:",
-                ":err:",
-                ":err_if_not_set:",
-                ":backtrace:",
-            ])
-        });
-        static STACK_SH: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("stack.sh:"));
-        let head = &message[..message.len().min(96)];
-        let in_trap = TRAPS.as_ref().is_some_and(|traps| traps.find(head).is_some());
-        if !in_trap {
-            if STACK_SH.find(head).is_some() {
-                self.out.saw_run = true;
-            }
-            let command = self.last_command.get_or_insert_with(|| (0, Vec::new()));
-            command.0 = line;
-            command.1.clear();
-            command.1.extend_from_slice(message);
-            self.remember(line, message);
+        if is_stack_sh_command(message) {
+            self.out.saw_run = true;
         }
     }
 
-    fn remember(&mut self, line: u64, message: &[u8]) {
-        let mut buf = if self.recent.len() == CONTEXT_BEFORE {
-            self.recent.pop_front().map(|(_, b)| b).unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-        buf.clear();
-        buf.extend_from_slice(&message[..message.len().min(MAX_TEXT * 4)]);
-        self.recent.push_back((line, buf));
+    /// Whether the run model has seen anything run-shaped yet.
+    pub fn saw_run(&self) -> bool {
+        self.out.saw_run
     }
 
-    fn recent_lines(&self) -> Vec<NumberedLine> {
-        self.recent
+    /// Notes that an xtrace line of stack.sh itself was seen (see [`is_stack_sh_command`]).
+    pub fn note_stack_sh_command(&mut self) {
+        self.out.saw_run = true;
+    }
+
+    /// Whether every line must be fed: inside a call trace, just after the first error, or in a
+    /// summary file. Otherwise only lines that hold one of [`MARKERS`] (and any others) need be.
+    pub fn wants_every_line(&self) -> bool {
+        self.summary_file || self.trace.is_some() || self.after_left > 0
+    }
+
+    fn recent_lines(&self, before: &Before) -> Vec<NumberedLine> {
+        before
+            .recent
             .iter()
             .map(|(line, text)| NumberedLine { line: *line, text: self.text_of(text) })
             .collect()
     }
 
-    fn error(&mut self, at: NumberedLine, call_trace: Vec<String>) {
+    fn error(&mut self, at: NumberedLine, call_trace: Vec<String>, before: &dyn Fn() -> Before) {
         self.out.status = RunStatus::Failed;
         self.out.saw_run = true;
         if self.out.first_error.is_none() {
-            self.out.context = self.recent_lines();
+            self.out.context = self.recent_lines(&before());
             self.out.context.push(at.clone());
             self.after_left = CONTEXT_AFTER;
             self.out.first_error = Some(FirstError { at, call_trace });
         }
     }
 
-    fn failed(&mut self, at: NumberedLine) {
+    fn failed(&mut self, at: NumberedLine, before: &dyn Fn() -> Before) {
         self.out.status = RunStatus::Failed;
         self.out.saw_run = true;
         if self.out.exit_line.is_none() {
-            let command = self
+            let before = before();
+            let command = before
                 .last_command
                 .as_ref()
                 .map(|(line, text)| NumberedLine { line: *line, text: self.text_of(text) });
             self.out.failing_command = command;
             if self.out.first_error.is_none() {
-                self.out.context = self.recent_lines();
+                self.out.context = self.recent_lines(&before);
                 self.out.context.push(at.clone());
             }
             self.out.exit_line = Some(at);
@@ -321,8 +307,6 @@ impl RunTracker {
     }
 }
 
-/// Phases that `echo_summary` prints in stack.sh and lib/, in the order a run reaches them (used for
-/// console captures without xtrace).
 /// Length bounds of [`KNOWN_PHASES`], so that most lines are ruled out at once.
 const MIN_PHASE: usize = phase_length(true);
 const MAX_PHASE: usize = phase_length(false);
@@ -340,6 +324,8 @@ const fn phase_length(shortest: bool) -> usize {
     length
 }
 
+/// Phases that `echo_summary` prints in stack.sh and lib/, in the order a run reaches them (used for
+/// console captures without xtrace).
 pub const KNOWN_PHASES: &[&str] = &[
     "Installing package prerequisites",
     "Installing OpenStack project source",
@@ -415,6 +401,34 @@ fn echo_summary_arg(message: &[u8]) -> Option<String> {
     Some(arg.to_string())
 }
 
+/// Text that every line which can change the run model holds (with [`KNOWN_PHASES`]), apart from
+/// what [`RunTracker::wants_every_line`] asks for and the xtrace of stack.sh itself (see
+/// [`is_stack_sh_command`]). A scan feeds the run model only lines that hold one of these.
+pub const MARKERS: &[&str] = &[
+    "[Call Trace]",
+    "[ERROR]",
+    "]: FAILED with rc ",
+    "Error on exit",
+    "stack.sh failed",
+    "stack.sh completed in ",
+    "Services are running under systemd unit files.",
+    "This is your host IP address: ",
+    "echo_summary ",
+];
+
+/// Every marker, the known phases included.
+pub fn markers() -> impl Iterator<Item = &'static str> {
+    MARKERS.iter().chain(KNOWN_PHASES).copied()
+}
+
+/// Whether an xtrace message is a command of stack.sh itself (not of a trap handler): the sign
+/// that a log is a stack.sh run.
+pub fn is_stack_sh_command(message: &[u8]) -> bool {
+    static STACK_SH: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("stack.sh:"));
+    let head = &message[..message.len().min(96)];
+    STACK_SH.find(head).is_some() && !lookback::in_trap(message)
+}
+
 /// A cheap look at whether a raw line starts with a `YYYY-` time stamp.
 fn looks_stamped(raw: &[u8]) -> bool {
     raw.len() >= STAMP_LEN && raw[0].is_ascii_digit() && raw[4] == b'-'
@@ -436,14 +450,25 @@ fn is_success(message: &[u8]) -> bool {
         || message.starts_with(b"This is your host IP address: ")
 }
 
-/// Feeds a whole text through a tracker; for tests and rule self-tests.
+/// Feeds a whole text through a tracker, every line; for tests and rule self-tests, and the
+/// reference a scan (which feeds only some lines) must agree with.
 pub fn summarize(text: &str, summary_file: bool) -> RunSummary {
+    let bytes = text.as_bytes();
     let mut tracker = RunTracker::new(summary_file);
-    for (index, raw) in text.lines().enumerate() {
-        tracker.stamp(raw.as_bytes());
-        let message = crate::logline::message(raw.as_bytes());
+    let mut start = 0;
+    let mut number = 0;
+    while start < bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i + 1);
+        let raw = &bytes[start..end];
+        number += 1;
+        tracker.stamp(raw);
+        let message = crate::logline::message(raw);
         let xtrace = crate::logline::is_xtrace(&message);
-        tracker.feed(index as u64 + 1, &message, xtrace);
+        let keys = KeyBlocks { open_after: false, hide: false };
+        tracker.feed(number, &message, xtrace, &|| {
+            Before::look_back(&bytes[..start], number - 1, keys, &Before::default())
+        });
+        start = end;
     }
     tracker.finish()
 }

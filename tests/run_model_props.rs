@@ -1,12 +1,18 @@
 //! Properties of the run model and of line normalisation: how a run ended does not depend on the
-//! harmless lines around its markers, and [`logline::message`] takes any bytes without panicking and
-//! is idempotent.
+//! harmless lines around its markers, a scan (which feeds the run model only some lines, in chunks)
+//! agrees with the run model fed every line, and [`logline::message`] takes any bytes without
+//! panicking and is idempotent.
 
-use std::path::{Path, PathBuf};
+use std::{
+    path::{Path, PathBuf},
+    sync::LazyLock,
+};
 
 use devstack_doctor::{
+    engine::{Matcher, SourceScanner},
     input::{role_of, Role},
     logline,
+    rules::RuleSet,
     run::{summarize, RunSummary},
 };
 use proptest::{collection::vec, prelude::*, test_runner::Config};
@@ -242,4 +248,64 @@ fn a_carriage_return_before_a_trailing_escape_is_removed() {
         String::from_utf8_lossy(&logline::message(raw)),
         "Downloading cirros-0.6.3-x86_64-disk.img 45%"
     );
+}
+
+/// The run summary of a scan of `text` cut into chunks (at line ends) of about the given sizes; a
+/// scan feeds the run model only the lines that hold a marker, or that it asks for.
+fn scanned(text: &str, summary_file: bool, sizes: &[usize]) -> RunSummary {
+    static RULES: LazyLock<RuleSet> = LazyLock::new(crate::support::builtin_rules);
+    static MATCHER: LazyLock<Matcher<'static>> = LazyLock::new(|| Matcher::new(&RULES).expect("compiles"));
+    let (name, role) =
+        if summary_file { ("stack.sh.log.summary", Role::Summary) } else { ("stack.sh.log", Role::StackLog) };
+    let mut scanner = SourceScanner::new(&MATCHER, name, name, true, role);
+    let mut rest = text.as_bytes();
+    for size in sizes.iter().cycle() {
+        if rest.is_empty() {
+            break;
+        }
+        let cut = rest.iter().skip(*size).position(|b| *b == b'\n').map_or(rest.len(), |i| size + i + 1);
+        let (head, tail) = rest.split_at(cut.min(rest.len()));
+        scanner.chunk(head);
+        rest = tail;
+    }
+    scanner.finish().run.expect("a stack log is followed by the run model")
+}
+
+#[test]
+fn a_scan_agrees_with_the_run_model_fed_every_line() {
+    for sample in samples() {
+        for sizes in [&[usize::MAX][..], &[0], &[300, 5000, 17]] {
+            assert_eq!(
+                scanned(&sample.text, sample.summary_file, sizes),
+                sample.original,
+                "{} in chunks of {sizes:?}",
+                rel(&sample.path)
+            );
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(no_persistence(32))]
+
+    #[test]
+    fn a_scan_agrees_with_the_run_model_with_noise_and_any_chunks(
+        noise in vec((any::<usize>(), noise_line()), 0..24),
+        sizes in vec(0usize..4000, 1..6),
+    ) {
+        thread_local! {
+            static SAMPLES: Vec<Sample> = samples();
+        }
+        SAMPLES.with(|samples| -> Result<(), TestCaseError> {
+            for sample in samples {
+                let noisy = with_noise(&sample.text, &noise);
+                prop_assert_eq!(
+                    scanned(&noisy, sample.summary_file, &sizes),
+                    summarize(&noisy, sample.summary_file),
+                    "{}", rel(&sample.path)
+                );
+            }
+            Ok(())
+        })?;
+    }
 }

@@ -1,6 +1,7 @@
 //! Arbitrary bytes as a log: line normalisation, the run model fed line by line, and the full scan
-//! of a stack.sh log with the built-in rules must never panic; the gram filter must report exactly
-//! the literal occurrences a plain search finds.
+//! of a stack.sh log with the built-in rules (in two chunks) must never panic; the scan's run model
+//! (fed only some lines) must agree with the run model fed every line, and the gram filter must
+//! report exactly the literal occurrences a plain search finds.
 
 #![no_main]
 
@@ -11,7 +12,7 @@ use devstack_doctor::{
     input::Role,
     logline,
     rules::{sources, RuleSet},
-    run::RunTracker,
+    run,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -29,20 +30,24 @@ fn matcher() -> &'static Matcher<'static> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let mut tracker = RunTracker::new(false);
-    for (index, raw) in data.split_inclusive(|b| *b == b'\n').enumerate() {
-        tracker.stamp(raw);
+    for raw in data.split_inclusive(|b| *b == b'\n') {
         let message = logline::message(raw);
-        let xtrace = logline::is_xtrace(&message);
-        tracker.feed(index as u64 + 1, &message, xtrace);
+        let _ = logline::is_xtrace(&message);
     }
-    let summary = tracker.finish();
-    let _ = summary.failed_at();
 
+    // The scan feeds the run model only some lines, in chunks; it must agree with the run model
+    // fed every line.
+    let text = String::from_utf8_lossy(data);
+    let bytes = text.as_bytes();
+    let cut = bytes.iter().take(bytes.len() / 2).rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
     let mut scanner = SourceScanner::new(matcher(), "stack.sh.log", "stack.sh.log", true, Role::StackLog);
-    scanner.chunk(data);
+    scanner.chunk(&bytes[..cut]);
+    scanner.chunk(&bytes[cut..]);
     let scan = scanner.finish();
-    assert!(scan.lines as usize <= data.len());
+    assert!(scan.lines as usize <= bytes.len());
+    let summary = run::summarize(&text, false);
+    let _ = summary.failed_at();
+    assert_eq!(scan.run.as_ref(), Some(&summary));
 
     let Some(grams) = &matcher().prefilter.grams else { return };
     let mut found = Vec::new();

@@ -1,7 +1,8 @@
 //! Compiling a rule set for scanning. Each signature gets a set of required literals (see
 //! [`super::literals`]); all of them go into one gram filter (see [`super::grams`]) that finds every
 //! literal in a whole buffer at once, so a signature's regex runs only on lines that contain one of
-//! its literals. The few signatures without a usable literal go into a `RegexSet` that is checked on
+//! its literals. The markers of the run model and of private key blocks ride along as pseudo
+//! signatures. The few signatures without a usable literal go into a `RegexSet` that is checked on
 //! every line.
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -112,6 +113,10 @@ fn file_globs(sig: &Signature) -> Option<GlobSet> {
 /// tracks such blocks so that no line inside one is ever shown.
 pub const KEY_MARKER: usize = usize::MAX;
 
+/// Stands for "this line holds a marker of the run model" (see [`crate::run::MARKERS`]): the
+/// scanner feeds the run model only such lines, and lines it asks for.
+pub const RUN_MARKER: usize = usize::MAX - 1;
+
 /// A literal's bytes and whether it matches ASCII letters of either case.
 type LiteralKey = (Vec<u8>, bool);
 
@@ -120,6 +125,13 @@ impl Prefilter {
         // (bytes, case-insensitive) and the signatures that need it.
         let mut literals: Vec<(LiteralKey, Vec<usize>)> = Vec::new();
         let mut index: HashMap<LiteralKey, usize> = HashMap::new();
+        let mut add = |key: LiteralKey, flat: usize| match index.get(&key) {
+            Some(at) => literals[*at].1.push(flat),
+            None => {
+                index.insert(key.clone(), literals.len());
+                literals.push((key, vec![flat]));
+            }
+        };
         let mut always = Vec::new();
         let mut always_patterns = Vec::new();
         // Parsing every regex for its literals is most of the start-up: spread it over the cores.
@@ -129,14 +141,7 @@ impl Prefilter {
             match required {
                 Some(set) => {
                     for literal in set {
-                        let key = (literal.bytes, literal.case_insensitive);
-                        match index.get(&key) {
-                            Some(at) => literals[*at].1.push(flat),
-                            None => {
-                                index.insert(key.clone(), literals.len());
-                                literals.push((key, vec![flat]));
-                            }
-                        }
+                        add((literal.bytes, literal.case_insensitive), flat);
                     }
                 }
                 None => {
@@ -145,7 +150,10 @@ impl Prefilter {
                 }
             }
         }
-        literals.push(((b"PRIVATE KEY-----".to_vec(), false), vec![KEY_MARKER]));
+        add((b"PRIVATE KEY-----".to_vec(), false), KEY_MARKER);
+        for marker in crate::run::markers() {
+            add((marker.as_bytes().to_vec(), false), RUN_MARKER);
+        }
         let always_set = if always_patterns.is_empty() {
             None
         } else {

@@ -1,14 +1,16 @@
-//! Scanning one source: each line becomes a message (see [`crate::logline`]), the run model follows it
-//! when the source is a stack.sh log, and the regex set finds the signatures it matches. For each
-//! signature the scan keeps the number of hits, the first few lines and the captures of the first hit.
+//! Scanning one source: the prefilter finds the lines that hold a signature's literal or a marker
+//! of the run model; only those lines (and escaped ones, and every line while something needs
+//! that) become messages (see [`crate::logline`]), feed the run model when the source is a stack.sh
+//! log, and have their signatures' regexes run. The rest are only counted. For each signature the
+//! scan keeps the number of hits, the first few lines and the captures of the first hit.
 
 use std::collections::BTreeMap;
 
-use super::compile::{Matcher, KEY_MARKER};
+use super::compile::{Matcher, KEY_MARKER, RUN_MARKER};
 use crate::{
     input::Role,
     logline,
-    run::{display_text, NumberedLine, RunSummary, RunTracker},
+    run::{self, display_text, Before, KeyBlocks, NumberedLine, RunSummary, RunTracker, HIDDEN_KEY_LINE},
 };
 
 /// Evidence lines kept per signature per file.
@@ -61,6 +63,8 @@ pub struct SourceScanner<'m, 'r> {
     line_sigs: Vec<usize>,
     /// Inside a `-----BEGIN ... PRIVATE KEY-----` block: lines are never shown.
     in_key: bool,
+    /// What the run model keeps from the lines of the chunks before this one (see [`Before`]).
+    earlier: Before,
 }
 
 impl<'m, 'r> SourceScanner<'m, 'r> {
@@ -81,28 +85,68 @@ impl<'m, 'r> SourceScanner<'m, 'r> {
             candidates: Vec::new(),
             line_sigs: Vec::new(),
             in_key: false,
+            earlier: Before::default(),
         }
     }
 
+    /// Whether every line must be looked at: the run model asks for it, a `followed_by` window is
+    /// open, a signature has no literal, or a private key block is open.
+    fn busy(&self) -> bool {
+        self.tracker.as_ref().is_some_and(RunTracker::wants_every_line)
+            || !self.pending.is_empty()
+            || self.matcher.prefilter.always_set.is_some()
+            || self.in_key
+    }
+
     /// Scans a buffer of complete lines. The literal prefilter runs over the whole buffer first;
-    /// a line is then looked at only if it holds a literal, holds an escape sequence (colour can
-    /// split a literal, so such a line is searched again after normalising), or something else needs
-    /// every line (the run model, a pending `followed_by`, signatures without literals).
+    /// a line is then looked at only if it holds a literal (of a signature, or a marker of the run
+    /// model or of a private key block), holds an escape sequence (colour can split a literal, so
+    /// such a line is searched again after normalising), or something needs every line for a while
+    /// (see [`SourceScanner::busy`]). The lines between are only counted.
     pub fn chunk(&mut self, chunk: &[u8]) {
         let prefilter = &self.matcher.prefilter;
         let mut candidates = std::mem::take(&mut self.candidates);
         candidates.clear();
         let applicable = &self.applicable;
+        let tracking = self.tracker.is_some();
         prefilter.candidates(chunk, &mut |line_start, flat| {
-            if flat == KEY_MARKER || applicable[flat] {
+            let wanted = match flat {
+                KEY_MARKER => true,
+                RUN_MARKER => tracking,
+                _ => applicable[flat],
+            };
+            if wanted {
                 candidates.push((line_start, flat));
             }
         });
         candidates.sort_unstable();
+        if let Some(tracker) = &mut self.tracker {
+            tracker.stamp_first_of(chunk);
+            if !tracker.saw_run() && stack_sh_command_in(chunk) {
+                tracker.note_stack_sh_command();
+            }
+        }
         let mut escapes = memchr::memchr3_iter(0x1b, 0x01, 0x02, chunk).peekable();
         let mut next = 0;
         let mut start = 0;
         while start < chunk.len() {
+            if !self.busy() {
+                // Count the lines up to the next one that needs a look.
+                let candidate = candidates.get(next).map_or(chunk.len(), |c| c.0);
+                let escape = escapes.peek().map_or(chunk.len(), |at| {
+                    memchr::memrchr(b'\n', &chunk[start..*at]).map_or(start, |i| start + i + 1)
+                });
+                let target = candidate.min(escape);
+                if target > start {
+                    self.out.lines += memchr::memchr_iter(b'\n', &chunk[start..target]).count() as u64;
+                    if target == chunk.len() {
+                        // A last line without a newline.
+                        self.out.lines += u64::from(chunk.last() != Some(&b'\n'));
+                        break;
+                    }
+                    start = target;
+                }
+            }
             let end = memchr::memchr(b'\n', &chunk[start..]).map_or(chunk.len(), |i| start + i + 1);
             self.out.lines += 1;
             let mut sigs = std::mem::take(&mut self.line_sigs);
@@ -116,33 +160,31 @@ impl<'m, 'r> SourceScanner<'m, 'r> {
                 escaped = true;
                 escapes.next();
             }
-            let busy = self.tracker.is_some()
-                || !self.pending.is_empty()
-                || prefilter.always_set.is_some()
-                || self.in_key;
-            if busy || escaped || !sigs.is_empty() {
-                self.line(&chunk[start..end], &mut sigs, escaped);
-            }
+            self.line(chunk, start..end, &mut sigs, escaped);
             self.line_sigs = sigs;
             start = end;
         }
         if let Some(tracker) = &mut self.tracker {
             tracker.stamp_last_of(chunk);
+            let keys = KeyBlocks { open_after: self.in_key, hide: self.matcher.redactor.is_enabled() };
+            self.earlier = Before::look_back(chunk, self.out.lines, keys, &self.earlier);
         }
         self.candidates = candidates;
     }
 
-    fn line(&mut self, raw: &[u8], sigs: &mut Vec<usize>, escaped: bool) {
+    fn line(&mut self, chunk: &[u8], span: std::ops::Range<usize>, sigs: &mut Vec<usize>, escaped: bool) {
+        let raw = &chunk[span.clone()];
         let number = self.out.lines;
         let was_in_key = self.in_key;
         if let Some(at) = sigs.iter().position(|s| *s == KEY_MARKER) {
             sigs.swap_remove(at);
             self.in_key = key_block_after(raw, self.in_key);
         }
+        sigs.retain(|s| *s != RUN_MARKER);
         // The BEGIN and END lines themselves go through the redactor; the lines between are hidden.
         let hidden = was_in_key && self.in_key && self.matcher.redactor.is_enabled();
         let message = if hidden {
-            std::borrow::Cow::Borrowed(&b"[REDACTED:private-key]"[..])
+            std::borrow::Cow::Borrowed(HIDDEN_KEY_LINE)
         } else if escaped {
             logline::message(raw)
         } else {
@@ -150,10 +192,10 @@ impl<'m, 'r> SourceScanner<'m, 'r> {
         };
         let xtrace = logline::is_xtrace(&message);
         if let Some(tracker) = &mut self.tracker {
-            if !tracker.has_start() {
-                tracker.stamp(raw);
-            }
-            tracker.feed(number, &message, xtrace);
+            let earlier = &self.earlier;
+            let keys = KeyBlocks { open_after: was_in_key, hide: self.matcher.redactor.is_enabled() };
+            let before = || Before::look_back(&chunk[..span.start], number - 1, keys, earlier);
+            tracker.feed(number, &message, xtrace, &before);
         }
         if !self.pending.is_empty() {
             self.follow(number, &message, xtrace);
@@ -162,7 +204,8 @@ impl<'m, 'r> SourceScanner<'m, 'r> {
         if escaped {
             sigs.clear();
             let applicable = &self.applicable;
-            // Markers (`KEY_MARKER`) are not signatures; the raw line's were handled above.
+            // Markers (`KEY_MARKER`, `RUN_MARKER`) are not signatures; the raw line's were handled
+            // above.
             prefilter.candidates(&message, &mut |_, flat| {
                 if applicable.get(flat).copied().unwrap_or(false) {
                     sigs.push(flat);
@@ -251,6 +294,17 @@ impl<'m, 'r> SourceScanner<'m, 'r> {
         self.out.run = self.tracker.map(RunTracker::finish);
         self.out
     }
+}
+
+/// Whether a non-trap xtrace line of stack.sh itself is in `chunk` (see
+/// [`crate::run::is_stack_sh_command`]).
+fn stack_sh_command_in(chunk: &[u8]) -> bool {
+    memchr::memmem::find_iter(chunk, b"stack.sh:").any(|at| {
+        let start = memchr::memrchr(b'\n', &chunk[..at]).map_or(0, |i| i + 1);
+        let end = memchr::memchr(b'\n', &chunk[at..]).map_or(chunk.len(), |i| at + i + 1);
+        let message = logline::message(&chunk[start..end]);
+        logline::is_xtrace(&message) && run::is_stack_sh_command(&message)
+    })
 }
 
 /// Whether a private key block is open after a line that holds a `PRIVATE KEY-----` marker.
