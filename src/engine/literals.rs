@@ -6,7 +6,7 @@
 //! required set will do, and a run of consecutive literal characters is one long literal; an
 //! alternation needs a set for every branch; a repetition with a minimum of one needs its body's.
 //! Case-insensitive letters (`(?i)`) are kept as ASCII case-insensitive literals. The rarest choice
-//! in ordinary logs wins (see [`score`]).
+//! in ordinary logs wins (see `score`).
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 

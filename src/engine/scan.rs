@@ -102,7 +102,7 @@ impl<'m, 'r> SourceScanner<'m, 'r> {
     /// a line is then looked at only if it holds a literal (of a signature, or a marker of the run
     /// model or of a private key block), holds an escape sequence (colour can split a literal, so
     /// such a line is searched again after normalising), or something needs every line for a while
-    /// (see [`SourceScanner::busy`]). The lines between are only counted.
+    /// (`busy`). The lines between are only counted.
     pub fn chunk(&mut self, chunk: &[u8]) {
         let prefilter = &self.matcher.prefilter;
         let mut candidates = std::mem::take(&mut self.candidates);
