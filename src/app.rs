@@ -26,7 +26,10 @@ use crate::{
     suggest,
 };
 
+mod progress;
 mod ticket;
+
+use progress::Progress;
 
 /// Exit status: nothing at or above --fail-on.
 pub const EXIT_CLEAN: u8 = 0;
@@ -232,33 +235,19 @@ pub struct ScanOptions {
     pub threads: usize,
     /// Keep info-level findings.
     pub include_info: bool,
-    /// Show a progress bar on stderr if the scan is large.
+    /// Show a progress bar on stderr if the scan takes a while (more than a second).
     pub progress: bool,
 }
 
-/// Scans larger than this get a progress bar (when one is wanted at all).
-const PROGRESS_BYTES: u64 = 100 << 20;
-
-/// A progress bar for a large scan, or a hidden one.
-fn progress_bar(sources: &[Source], wanted: bool) -> indicatif::ProgressBar {
-    let total: u64 = sources
+/// Bytes the sources hold on disk (standard input counts nothing).
+fn bytes_on_disk(sources: &[Source]) -> u64 {
+    sources
         .iter()
         .map(|s| match &s.origin {
             input::Origin::File(path) => std::fs::metadata(path).map_or(0, |m| m.len()),
             input::Origin::Stdin => 0,
         })
-        .sum();
-    if !wanted || total < PROGRESS_BYTES {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
-    let style = indicatif::ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {bar:30} {bytes}/{total_bytes} {bytes_per_sec} ({msg}) eta {eta}",
-    )
-    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
-    bar.set_style(style);
-    bar.set_message(format!("0/{} files", sources.len()));
-    bar
+        .sum()
 }
 
 /// Scans `sources`, evaluates the rules with `host_facts`, and returns the report. Problems found
@@ -274,20 +263,18 @@ pub fn build_report(
         .num_threads(options.threads)
         .build()
         .context("starting the scan threads")?;
-    let bar = progress_bar(sources, options.progress);
-    let done = std::sync::atomic::AtomicUsize::new(0);
+    let progress = Progress::new(sources.len(), bytes_on_disk(sources), options.progress);
     let results: Vec<(SourceScan, logs::ReadOutcome)> = pool.install(|| {
         sources
             .par_iter()
             .map(|source| {
-                let result = scan_source(matcher, source, &bar);
-                let files = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                bar.set_message(format!("{files}/{} files", sources.len()));
+                let result = scan_source(matcher, source, &progress);
+                progress.file_done();
                 result
             })
             .collect()
     });
-    bar.finish_and_clear();
+    progress.finish();
 
     let mut warnings = Vec::new();
     let mut scans = Vec::new();
@@ -355,12 +342,12 @@ fn rules_by_id(rules: &RuleSet) -> impl Fn(&str) -> bool + '_ {
 fn scan_source(
     matcher: &Matcher<'_>,
     source: &Source,
-    bar: &indicatif::ProgressBar,
+    progress: &Progress,
 ) -> (SourceScan, logs::ReadOutcome) {
     let mut scanner =
         SourceScanner::new(matcher, source.file_name(), &source.display, source.explicit, source.role);
     let outcome = logs::read_chunks(source, &mut |chunk| {
-        bar.inc(chunk.len() as u64);
+        progress.read(chunk.len());
         scanner.chunk(chunk);
     });
     (scanner.finish(), outcome)
