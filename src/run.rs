@@ -2,7 +2,9 @@
 //! `echo_summary` phase it reached, the first `[ERROR]` (from `die`) with its `[Call Trace]`, an async
 //! task that failed, the command that was running when `Error on exit` came, and the lines around the
 //! failure. Works on the log file, console captures and CI output alike because it reads messages
-//! (see [`crate::logline`]), not raw lines.
+//! (see [`crate::logline`]), not raw lines. It need not see every line: only those that hold one of
+//! [`MARKERS`] or a known phase, and every line while [`RunTracker::wants_every_line`]; the lines
+//! before a failure are read back when it is seen (see [`Before`]).
 
 use std::sync::{Arc, LazyLock};
 
