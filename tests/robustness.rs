@@ -108,6 +108,20 @@ fn assert_known_failure_found(report: &Value) {
     assert_eq!(first["root_cause"], true, "{report:#}");
 }
 
+/// Diagnoses `bytes` written to a file named `name`: exit 1 with the known failure as the root
+/// cause. Returns the report.
+fn known_failure_report(name: &str, bytes: impl AsRef<[u8]>) -> Value {
+    let dir = tempdir();
+    let file = dir.path().join(name);
+    std::fs::write(&file, bytes).expect("write");
+    let run = diagnose_json(&[&file]);
+    run.sane();
+    assert_eq!(run.code, 1, "{name}: {}", run.err);
+    let report = run.json();
+    assert_known_failure_found(&report);
+    report
+}
+
 /// Walking `dir` reads only the known failure's log (the special files beside it are skipped
 /// silently) and diagnoses it.
 fn assert_only_the_known_failure_is_read(dir: &Path) {
@@ -204,19 +218,11 @@ fn files_of_nul_bytes_are_skipped_as_binary() {
 fn a_nul_byte_after_the_binary_probe_does_not_hide_the_failure() {
     // Only the first 8 KiB are probed for NUL bytes; a stray NUL later (a crashed writer, a
     // truncated-then-extended file) must not stop the lines after it from being matched.
-    let dir = tempdir();
-    let file = dir.path().join("stack.sh.log");
     let mut bytes = harmless_log(200);
     assert!(bytes.len() > 8 << 10);
     bytes.extend_from_slice(b"\0\0\0\0\0\0\0\0\n");
     bytes.extend(git_tls_log());
-    std::fs::write(&file, bytes).expect("write");
-
-    let run = diagnose_json(&[&file]);
-    run.sane();
-    assert_eq!(run.code, 1, "{}", run.err);
-    let report = run.json();
-    assert_known_failure_found(&report);
+    let report = known_failure_report("stack.sh.log", bytes);
     assert_eq!(report["findings"][0]["evidence"][0]["line"], 201 + 4, "{report:#}");
     assert_eq!(report["run"]["failed_at"]["line"], 201 + 10, "{report:#}");
 }
@@ -313,15 +319,7 @@ fn ansi_colour_around_and_inside_the_failure_message_still_matches() {
         coloured = coloured
             .replace("[ERROR]", "\x1b[0;31m[ERROR]\x1b[0m")
             .replace("Error on exit", "\x1b[1mError on exit\x1b[0m");
-        let dir = tempdir();
-        let file = dir.path().join("coloured.log");
-        std::fs::write(&file, coloured).expect("write");
-
-        let run = diagnose_json(&[&file]);
-        run.sane();
-        assert_eq!(run.code, 1, "variant {index}: {}", run.err);
-        let report = run.json();
-        assert_known_failure_found(&report);
+        let report = known_failure_report(&format!("coloured-{index}.log"), coloured);
         let evidence = &report["findings"][0]["evidence"][0];
         assert_eq!(evidence["line"], 4, "variant {index}: {report:#}");
         assert!(
@@ -343,13 +341,7 @@ fn a_coloured_private_key_line_is_handled_not_a_crash() {
     text.extend_from_slice(
         b"\x1b[0m-----BEGIN RSA PRIVATE KEY-----\nMIIEsecretbody\n-----END RSA PRIVATE KEY-----\n",
     );
-    let dir = tempdir();
-    let file = dir.path().join("key.log");
-    std::fs::write(&file, text).expect("write");
-    let run = diagnose_json(&[&file]);
-    run.sane();
-    assert_eq!(run.code, 1, "{}", run.err);
-    assert_known_failure_found(&run.json());
+    known_failure_report("key.log", text);
 }
 
 #[test]
