@@ -214,41 +214,39 @@ EOF
 }
 CHECKS=()
 
+# compare ID CASE INPUT_DESC BYTES RG_CMD DD_CMD [PLANTED LABEL]: times rg and devstack-doctor on the
+# same input, adds a table row, and checks devstack-doctor's report against PLANTED if given.
+compare() {
+    local id=$1 case=$2 desc=$3 bytes=$4 rg_cmd=$5 dd_cmd=$6 planted=${7:-} label=${8:-}
+    measure "rg-$id" "$rg_cmd"
+    check_rc "rg-$id" rg
+    local rg_t=$MEDIAN rg_cpu=$CPU
+    measure "dd-$id" "$dd_cmd"
+    check_rc "dd-$id" dd
+    row "$case" "$desc" "$bytes" "$rg_t" "$MEDIAN" "$rg_cpu" "$CPU"
+    if [ -n "$planted" ]; then
+        check_planted "$RESULTS/dd-$id.out" "$planted" "$label"
+    fi
+}
+
 # -- the runs -------------------------------------------------------------------------------------
 say "one core, one $BIG_SIZE file"
-measure rg-1core "'$RG' -j1 -c -f '$PATTERNS' '$BIG'"
-check_rc rg-1core rg
-RG_T=$MEDIAN RG_CPU=$CPU
-measure dd-1core "'$DD' diagnose --threads 1 --format json '$BIG'"
-check_rc dd-1core dd
-row "one core" "1 file, $BIG_SIZE" "$BIG_BYTES" "$RG_T" "$MEDIAN" "$RG_CPU" "$CPU"
-check_planted "$RESULTS/dd-1core.out" "$DD_CORPUS/big/planted.tsv" "one file ($BIG_SIZE, --threads 1)"
+compare 1core "one core" "1 file, $BIG_SIZE" "$BIG_BYTES" \
+    "'$RG' -j1 -c -f '$PATTERNS' '$BIG'" "'$DD' diagnose --threads 1 --format json '$BIG'" \
+    "$DD_CORPUS/big/planted.tsv" "one file ($BIG_SIZE, --threads 1)"
 
 say "all cores, $DIR_FILES files"
-measure rg-dir "'$RG' -c -f '$PATTERNS' -g '!planted.tsv' '$DIR'"
-check_rc rg-dir rg
-RG_T=$MEDIAN RG_CPU=$CPU
-measure dd-dir "'$DD' diagnose --format json '$DIR'"
-check_rc dd-dir dd
-row "all cores ($(nproc))" "$DIR_FILES files, $BIG_SIZE" "$DIR_BYTES" "$RG_T" "$MEDIAN" "$RG_CPU" "$CPU"
-check_planted "$RESULTS/dd-dir.out" "$DIR/planted.tsv" "directory ($DIR_FILES files)"
+compare dir "all cores ($(nproc))" "$DIR_FILES files, $BIG_SIZE" "$DIR_BYTES" \
+    "'$RG' -c -f '$PATTERNS' -g '!planted.tsv' '$DIR'" "'$DD' diagnose --format json '$DIR'" \
+    "$DIR/planted.tsv" "directory ($DIR_FILES files)"
 
 say "gzip, $GZ_SIZE uncompressed"
-measure rg-gz "zcat '$GZ' | '$RG' -c -f '$PATTERNS'"
-check_rc rg-gz rg
-RG_T=$MEDIAN RG_CPU=$CPU
-measure dd-gz "'$DD' diagnose --format json '$GZ'"
-check_rc dd-gz dd
-row "gzip" "$GZ_SIZE (.gz); rg: zcat \\| rg" "$GZ_BYTES" "$RG_T" "$MEDIAN" "$RG_CPU" "$CPU"
-check_planted "$RESULTS/dd-gz.out" "$DD_CORPUS/gz/planted.tsv" "gzip file ($GZ_SIZE)"
+compare gz "gzip" "$GZ_SIZE (.gz); rg: zcat \\| rg" "$GZ_BYTES" \
+    "zcat '$GZ' | '$RG' -c -f '$PATTERNS'" "'$DD' diagnose --format json '$GZ'" \
+    "$DD_CORPUS/gz/planted.tsv" "gzip file ($GZ_SIZE)"
 
 say "start-up, 10 lines"
-measure rg-tiny "'$RG' -c -f '$PATTERNS' '$TINY'"
-check_rc rg-tiny rg
-RG_T=$MEDIAN RG_CPU=$CPU
-measure dd-tiny "'$DD' diagnose '$TINY'"
-check_rc dd-tiny dd
-row "start-up" "10 lines" 0 "$RG_T" "$MEDIAN" "$RG_CPU" "$CPU"
+compare tiny "start-up" "10 lines" 0 "'$RG' -c -f '$PATTERNS' '$TINY'" "'$DD' diagnose '$TINY'"
 
 say "peak RSS"
 RSS_ROWS=()
