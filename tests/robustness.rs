@@ -122,6 +122,18 @@ fn known_failure_report(name: &str, bytes: impl AsRef<[u8]>) -> Value {
     report
 }
 
+/// Diagnoses the directory `dir`: exit 1 with the known failure as the root cause, and nothing on
+/// stderr. Returns the report.
+fn quiet_known_failure_report(dir: &Path) -> Value {
+    let run = diagnose_json(&[dir]);
+    run.sane();
+    assert_eq!(run.code, 1, "{}", run.err);
+    assert!(run.err.is_empty(), "{}", run.err);
+    let report = run.json();
+    assert_known_failure_found(&report);
+    report
+}
+
 /// Walking `dir` reads only the known failure's log (the special files beside it are skipped
 /// silently) and diagnoses it.
 fn assert_only_the_known_failure_is_read(dir: &Path) {
@@ -377,12 +389,7 @@ fn a_dot_gz_file_that_is_plain_text_is_read_as_text() {
     let file = dir.path().join("stack.sh.log.gz");
     std::fs::write(&file, git_tls_log()).expect("write");
 
-    let run = diagnose_json(&[dir.path()]);
-    run.sane();
-    assert_eq!(run.code, 1, "{}", run.err);
-    assert!(run.err.is_empty(), "{}", run.err);
-    let report = run.json();
-    assert_known_failure_found(&report);
+    let report = quiet_known_failure_report(dir.path());
     assert_eq!(report["run"]["failed_at"]["line"], 10, "{report:#}");
 }
 
@@ -602,12 +609,7 @@ fn empty_files_and_blank_lines_are_harmless() {
     std::fs::write(dir.path().join("no-newline.log"), b"x").expect("write");
     known_failure_in(dir.path());
 
-    let run = diagnose_json(&[dir.path()]);
-    run.sane();
-    assert_eq!(run.code, 1, "{}", run.err);
-    assert!(run.err.is_empty(), "{}", run.err);
-    let report = run.json();
-    assert_known_failure_found(&report);
+    let report = quiet_known_failure_report(dir.path());
     assert_eq!(report["stats"]["files"], 4, "{report:#}");
     assert_eq!(report["stats"]["lines"], 4 + 1 + 11, "{report:#}");
 }
